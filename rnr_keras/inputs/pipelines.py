@@ -1,0 +1,225 @@
+"""`tf.data` pipelines that turn training `Interactions` into model batches.
+
+Two kinds of batch, matching `MultiTaskModel.input_mode`:
+- pairs: `({"user", "item"[, "negative"]}, rating)`, one training
+  interaction per example, with one negative item drawn uniformly from the
+  items the user has NOT interacted with in training (rejection sampling,
+  vectorised over the batch, inside the graph).
+- rows: `{"user"}`, one user per example; the model rebuilds the user's
+  row from the history it stores (so no dense user x item matrix exists).
+
+Each epoch draws a fresh permutation and fresh negatives; both are a pure
+function of `seed` and the epoch number, so two runs with the same seed see
+the same batches.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from rnr_keras.models.recommender import _check_positive_int
+
+#: Default batch sizes, chosen on ML-1M-sized data (see benchmarks/).
+PAIRS_BATCH_SIZE = 1024
+ROWS_BATCH_SIZE = 128
+
+
+def _epoch_batches(n, batch_size, shuffle, seed):
+    """Dataset of index batches; a new seeded permutation every epoch."""
+    num_batches = -(-n // batch_size)
+    # One random int64 per epoch: `rerandomize_each_iteration` draws a new
+    # one each time Keras starts iterating the dataset (each epoch).
+    epoch_seeds = tf.data.Dataset.random(
+        seed=seed, rerandomize_each_iteration=True
+    ).take(1)
+
+    def batches(epoch_seed):
+        if shuffle:
+            order = tf.random.experimental.stateless_shuffle(
+                tf.range(n, dtype=tf.int64), seed=tf.stack([epoch_seed, 0])
+            )
+        else:
+            order = tf.range(n, dtype=tf.int64)
+        starts = tf.data.Dataset.range(num_batches)
+        return starts.map(
+            lambda b: (
+                order[b * batch_size : (b + 1) * batch_size],
+                tf.stack([epoch_seed, b + 1]),
+            )
+        )
+
+    # flat_map hides the length; restoring it gives Keras a progress bar
+    # and an epoch end it knows in advance.
+    return epoch_seeds.flat_map(batches).apply(
+        tf.data.experimental.assert_cardinality(num_batches)
+    )
+
+
+def _sorted_keys(train):
+    keys = train.users.astype(np.int64) * train.num_items + train.items
+    return np.unique(keys)
+
+
+def sample_negatives(users, keys, num_items, seed, max_rounds=1000):
+    """Uniform items each user has not interacted with (TF, vectorised).
+
+    Args:
+        users: int32 tensor `(B,)`.
+        keys: sorted int64 tensor of `user * num_items + item` positives.
+        num_items: int.
+        seed: int tensor of shape `(2,)`, a stateless RNG seed.
+        max_rounds: int. Bound on resampling rounds (each round resamples
+            only the draws that hit a positive). Defaults to 1000.
+
+    Returns:
+        int32 tensor `(B,)`.
+    """
+    users64 = tf.cast(users, tf.int64)
+    last = tf.cast(tf.size(keys) - 1, tf.int64)
+
+    def is_positive(items):
+        query = users64 * num_items + tf.cast(items, tf.int64)
+        where = tf.minimum(tf.searchsorted(keys, query, out_type=tf.int64), last)
+        return tf.equal(tf.gather(keys, where), query)
+
+    def draw(round_):
+        return tf.random.stateless_uniform(
+            tf.shape(users),
+            seed=tf.stack([seed[0], seed[1] * max_rounds + round_]),
+            minval=0,
+            maxval=num_items,
+            dtype=tf.int32,
+        )
+
+    negatives = draw(tf.constant(0, tf.int64))
+    bad = is_positive(negatives)
+
+    def body(round_, negatives, bad):
+        fresh = draw(round_)
+        negatives = tf.where(bad, fresh, negatives)
+        return round_ + 1, negatives, bad & is_positive(fresh)
+
+    _, negatives, _ = tf.while_loop(
+        lambda round_, _, bad: tf.logical_and(
+            tf.reduce_any(bad), round_ < max_rounds
+        ),
+        body,
+        (tf.constant(1, tf.int64), negatives, bad),
+    )
+    return negatives
+
+
+def pair_dataset(
+    train,
+    batch_size: int = PAIRS_BATCH_SIZE,
+    negatives: bool = True,
+    shuffle: bool = True,
+    seed: int = 0,
+):
+    """Batches of training interactions, with sampled negatives.
+
+    Args:
+        train: `Interactions`. Training data.
+        batch_size: int. Interactions per batch. Defaults to 1024.
+        negatives: bool. Whether to add a `"negative"` item. Defaults to
+            `True`.
+        shuffle: bool. Whether to reshuffle every epoch. Defaults to `True`.
+        seed: int. Seed of shuffling and sampling. Defaults to 0.
+
+    Returns:
+        `tf.data.Dataset` of `({"user", "item"[, "negative"]}, rating)`.
+
+    Example:
+
+    >>> from rnr_keras.datasets import Interactions
+    >>> train = Interactions(users=[0, 0, 1], items=[1, 2, 0],
+    ...                      ratings=[4, 5, 3])
+    >>> x, y = next(iter(pair_dataset(train, batch_size=3)))
+    >>> sorted(x)
+    ['item', 'negative', 'user']
+    """
+    batch_size = _check_positive_int("batch_size", batch_size)
+    if len(train) == 0:
+        raise ValueError("`train` is empty")
+    users = tf.constant(train.users)
+    items = tf.constant(train.items)
+    ratings = tf.constant(train.ratings)
+    if negatives:
+        keys = _sorted_keys(train)
+        full = np.flatnonzero(
+            np.bincount(keys // train.num_items, minlength=train.num_users)
+            >= train.num_items
+        )
+        if len(full):
+            raise ValueError(
+                f"User index {int(full[0])} interacted with all "
+                f"{train.num_items} items: no negative item can be sampled"
+            )
+        keys = tf.constant(keys)
+    num_items = train.num_items
+
+    def make(order, batch_seed):
+        user = tf.gather(users, order)
+        x = {"user": user, "item": tf.gather(items, order)}
+        if negatives:
+            x["negative"] = sample_negatives(user, keys, num_items, batch_seed)
+        return x, tf.gather(ratings, order)
+
+    return (
+        _epoch_batches(len(train), batch_size, shuffle, seed)
+        .map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+
+
+def user_dataset(
+    train,
+    batch_size: int = ROWS_BATCH_SIZE,
+    shuffle: bool = True,
+    seed: int = 0,
+):
+    """Batches of the users that have training interactions.
+
+    Args:
+        train: `Interactions`. Training data.
+        batch_size: int. Users per batch. Defaults to 128.
+        shuffle: bool. Whether to reshuffle every epoch. Defaults to `True`.
+        seed: int. Defaults to 0.
+
+    Returns:
+        `tf.data.Dataset` of `{"user": int32 (B,)}`.
+    """
+    batch_size = _check_positive_int("batch_size", batch_size)
+    active = np.flatnonzero(train.user_counts() > 0).astype(np.int32)
+    if len(active) == 0:
+        raise ValueError("`train` is empty")
+    users = tf.constant(active)
+    return (
+        _epoch_batches(len(active), batch_size, shuffle, seed)
+        .map(lambda order, _: {"user": tf.gather(users, order)})
+        .prefetch(tf.data.AUTOTUNE)
+    )
+
+
+def dataset_for(model, train, batch_size=None, shuffle=True, seed=0):
+    """The training dataset `model` needs (by its `input_mode`).
+
+    Args:
+        model: a `MultiTaskModel` (BPR, CDAE, SVD, VanillaModel, RnRModel).
+        train: `Interactions`. Must match the model's index space.
+        batch_size: int or `None`. Defaults to 1024 interactions (pairs) or
+            128 users (rows).
+        shuffle: bool. Defaults to `True`.
+        seed: int. Defaults to 0.
+    """
+    model.check_interactions(train, "train")
+    if model.input_mode == "rows":
+        return user_dataset(
+            train, batch_size or ROWS_BATCH_SIZE, shuffle=shuffle, seed=seed
+        )
+    return pair_dataset(
+        train,
+        batch_size or PAIRS_BATCH_SIZE,
+        negatives=model.needs_negatives,
+        shuffle=shuffle,
+        seed=seed,
+    )

@@ -1,0 +1,102 @@
+"""Collaborative Denoising Auto-Encoder as a ranking head."""
+
+import keras
+from keras import ops
+
+from rnr_keras.api_export import rnr_export
+from rnr_keras.layers.ranker import Ranker
+
+_ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")
+
+
+@rnr_export
+class CDAERanker(Ranker):
+    """CDAE: reconstructs a user's item set from a corrupted copy of it.
+
+    hidden = act(W^T x~ + V_u + b), logits = W'^T hidden + b', where x~ is
+    the user's multi-hot training row with each entry dropped with
+    probability `corruption` (and the rest scaled by 1 / (1 - corruption)).
+    Here V (the per-user node) is the model's shared user matrix U and W'
+    (the decoder's item vectors) the shared item matrix I; the encoder W and
+    the biases are the ranker's own. The loss is sigmoid cross-entropy over
+    every item of the row, summed per user and divided by the number of
+    observed interactions in the batch, i.e. a per-interaction mean, the
+    same reduction as the rater's squared error so `alpha` weighs like with
+    like.
+
+    Args:
+        corruption: float in [0, 1). Input dropout rate. Defaults to 0.2.
+        hidden_activation: str. One of "sigmoid", "tanh", "relu",
+            "identity". Defaults to "sigmoid" (Wu et al.'s best setting).
+
+    References:
+        Wu, DuBois, Zheng, Ester. Collaborative Denoising Auto-Encoders for
+        Top-N Recommender Systems. WSDM 2016.
+    """
+
+    input_mode = "rows"
+
+    def __init__(
+        self,
+        corruption: float = 0.2,
+        hidden_activation: str = "sigmoid",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if not 0.0 <= float(corruption) < 1.0:
+            raise ValueError(
+                "`corruption` must be in [0, 1). Received: "
+                f"corruption={corruption!r}"
+            )
+        if hidden_activation not in _ACTIVATIONS:
+            raise ValueError(
+                f"`hidden_activation` must be one of {_ACTIVATIONS}. "
+                f"Received: hidden_activation={hidden_activation!r}"
+            )
+        self.corruption = float(corruption)
+        self.hidden_activation = hidden_activation
+        self.dropout = keras.layers.Dropout(self.corruption)
+        self._activation = keras.activations.get(
+            "linear" if hidden_activation == "identity" else hidden_activation
+        )
+
+    def build_for(self, num_users, num_items, embedding_dim):
+        self.encoder = self.add_weight(
+            shape=(num_items, embedding_dim),
+            initializer="glorot_uniform",
+            name="encoder",
+        )
+        self.hidden_bias = self.add_weight(
+            shape=(embedding_dim,), initializer="zeros", name="hidden_bias"
+        )
+        self.output_bias = self.add_weight(
+            shape=(num_items,), initializer="zeros", name="output_bias"
+        )
+        self.built = True
+
+    def call(self, user_vectors, item_matrix, rows, training=False):
+        corrupted = self.dropout(rows, training=training)
+        hidden = self._activation(
+            ops.matmul(corrupted, self.encoder) + user_vectors + self.hidden_bias
+        )
+        return ops.matmul(hidden, ops.transpose(item_matrix)) + self.output_bias
+
+    def score_all(self, user_vectors, item_matrix, rows=None):
+        return self.call(user_vectors, item_matrix, rows, training=False)
+
+    def loss(self, rank_output, rows=None):
+        per_entry = ops.binary_crossentropy(rows, rank_output, from_logits=True)
+        return ops.sum(per_entry) / ops.maximum(ops.sum(rows), 1.0)
+
+    def penalty(self, item_weights):
+        return ops.sum(item_weights * ops.sum(ops.square(self.encoder), axis=1))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "corruption": self.corruption,
+                "hidden_activation": self.hidden_activation,
+            }
+        )
+        return config

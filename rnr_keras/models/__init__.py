@@ -1,0 +1,21 @@
+"""The zoo: every algorithm of the paper as a Keras 3 model."""
+
+from rnr_keras.models.bpr import BPR
+from rnr_keras.models.cdae import CDAE
+from rnr_keras.models.multi_task_model import MultiTaskModel
+from rnr_keras.models.popularity import Popularity
+from rnr_keras.models.recommender import Recommender
+from rnr_keras.models.rnr_model import RnRModel
+from rnr_keras.models.svd import SVD
+from rnr_keras.models.vanilla_model import VanillaModel
+
+__all__ = [
+    "BPR",
+    "CDAE",
+    "MultiTaskModel",
+    "Popularity",
+    "Recommender",
+    "RnRModel",
+    "SVD",
+    "VanillaModel",
+]

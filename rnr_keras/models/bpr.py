@@ -1,0 +1,54 @@
+"""BPR as a stand-alone zoo model."""
+
+from rnr_keras.api_export import rnr_export
+from rnr_keras.layers.bpr_ranker import BPRRanker
+from rnr_keras.models.multi_task_model import MultiTaskModel
+
+
+@rnr_export
+class BPR(MultiTaskModel):
+    """Bayesian Personalised Ranking (single-task ranker).
+
+    s_ui = p_u . q_i + b_i; for each training interaction (u, i) one
+    negative j is drawn uniformly from the items u has not interacted with in
+    training (see `rnr_keras.inputs`), and the loss is the batch mean of
+    softplus(-(s_ui - s_uj)) plus `l2` times the squared norms of p_u, q_i
+    and q_j.
+
+    Args:
+        num_users: int. Number of user indices.
+        num_items: int. Number of item indices.
+        embedding_dim: int. Defaults to 50 (paper).
+        l2: float. Regularisation weight. Defaults to 0.001.
+
+    Example:
+
+    >>> model = BPR(num_users=3, num_items=4, embedding_dim=2)
+    >>> model.score([0, 2]).shape
+    (2, 4)
+
+    References:
+        Rendle, Freudenthaler, Gantner, Schmidt-Thieme. BPR: Bayesian
+        Personalized Ranking from Implicit Feedback. UAI 2009.
+    """
+
+    def __init__(
+        self,
+        num_users: int,
+        num_items: int,
+        embedding_dim: int = 50,
+        l2: float = 0.001,
+        history_size: int = 0,
+        **kwargs,
+    ):
+        for key in ("ranker", "rater", "alpha", "post_consumption", "activation"):
+            kwargs.pop(key, None)
+        super().__init__(
+            num_users, num_items, ranker=BPRRanker(name="bpr"), rater=None,
+            embedding_dim=embedding_dim, alpha=1.0, l2=l2,
+            history_size=history_size, **kwargs,
+        )
+
+    def get_config(self):
+        return self._fixed_heads_config(("embedding_dim", "l2"))
+

@@ -1,0 +1,64 @@
+"""CDAE as a stand-alone zoo model."""
+
+from rnr_keras.api_export import rnr_export
+from rnr_keras.layers.cdae_ranker import CDAERanker
+from rnr_keras.models.multi_task_model import MultiTaskModel
+
+
+@rnr_export
+class CDAE(MultiTaskModel):
+    """Collaborative Denoising Auto-Encoder (single-task ranker).
+
+    One training example is one user: the user's training row (rebuilt per
+    batch from the history stored by `adapt`, never a dense user x item
+    matrix of the whole dataset) is corrupted by dropout, encoded together
+    with the user's own node V_u and decoded into logits over every item.
+    See `CDAERanker`.
+
+    Args:
+        num_users: int. Number of user indices.
+        num_items: int. Number of item indices.
+        embedding_dim: int. Hidden width. Defaults to 50 (paper).
+        l2: float. Regularisation weight. Defaults to 0.001.
+        corruption: float in [0, 1). Input dropout. Defaults to 0.2.
+        hidden_activation: str. Defaults to "sigmoid".
+
+    Example:
+
+    >>> from rnr_keras.datasets import Interactions
+    >>> train = Interactions(users=[0, 0, 1], items=[1, 2, 0])
+    >>> model = CDAE(num_users=2, num_items=3, embedding_dim=2).adapt(train)
+    >>> model.score([0, 1]).shape
+    (2, 3)
+
+    References:
+        Wu, DuBois, Zheng, Ester. Collaborative Denoising Auto-Encoders for
+        Top-N Recommender Systems. WSDM 2016.
+    """
+
+    def __init__(
+        self,
+        num_users: int,
+        num_items: int,
+        embedding_dim: int = 50,
+        l2: float = 0.001,
+        corruption: float = 0.2,
+        hidden_activation: str = "sigmoid",
+        history_size: int = 0,
+        **kwargs,
+    ):
+        for key in ("ranker", "rater", "alpha", "post_consumption", "activation"):
+            kwargs.pop(key, None)
+        super().__init__(
+            num_users, num_items,
+            ranker=CDAERanker(corruption, hidden_activation, name="cdae"),
+            rater=None, embedding_dim=embedding_dim, alpha=1.0, l2=l2,
+            history_size=history_size, **kwargs,
+        )
+        self.corruption = self.ranker.corruption
+        self.hidden_activation = self.ranker.hidden_activation
+
+    def get_config(self):
+        return self._fixed_heads_config(
+            ("embedding_dim", "l2", "corruption", "hidden_activation")
+        )

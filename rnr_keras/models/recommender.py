@@ -1,0 +1,178 @@
+"""Common API of every zoo model: score, recommend, adapt, presets."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from rnr_keras.api_export import rnr_export
+from rnr_keras.layers.interaction_history import InteractionHistory
+
+
+def _check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(
+            f"`{name}` must be a positive integer. Received: {name}={value!r}"
+        )
+    return int(value)
+
+
+@rnr_export
+class Recommender(keras.Model):
+    """Base class of zoo models.
+
+    Gives every model the same serving API:
+    - `adapt(train)`: stores the training history (and data statistics such
+      as the mean rating) in the model's weights; call it before `fit`.
+    - `score(user_indices)`: `(n, num_items)` scores for a full ranking.
+    - `recommend(user_indices, k=10, exclude_seen=True)`: top-k items.
+
+    Subclasses implement `score_batch(users)` on a tensor of user indices.
+
+    Args:
+        num_users: int. Number of user indices.
+        num_items: int. Number of item indices.
+        history_size: int. Interactions stored by `adapt` (set by `adapt`;
+            part of the config so saved models rebuild their weights).
+            Defaults to 0 (not adapted).
+    """
+
+    #: Whether the stored history keeps ratings (rows-mode raters).
+    history_with_ratings = False
+
+    def __init__(
+        self,
+        num_users: int,
+        num_items: int,
+        history_size: int = 0,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.num_users = _check_positive_int("num_users", num_users)
+        self.num_items = _check_positive_int("num_items", num_items)
+        if isinstance(history_size, bool) or history_size < 0:
+            raise ValueError(
+                "`history_size` must be a non-negative integer. Received: "
+                f"history_size={history_size!r}"
+            )
+        self.history_size = int(history_size)
+        self.interaction_history = None
+        if self.history_size:
+            self._make_history(self.history_size)
+
+    def _make_history(self, size):
+        self.interaction_history = InteractionHistory(
+            num_users=self.num_users,
+            num_items=self.num_items,
+            size=size,
+            with_ratings=self.history_with_ratings,
+            name="interaction_history",
+        )
+        self.history_size = size
+
+    def check_interactions(self, interactions, argument="interactions"):
+        """Raises if `interactions` is not in this model's index space."""
+        if (
+            interactions.num_users != self.num_users
+            or interactions.num_items != self.num_items
+        ):
+            raise ValueError(
+                f"`{argument}` does not match the model: the model has "
+                f"num_users={self.num_users}, num_items={self.num_items}; "
+                f"`{argument}` has num_users={interactions.num_users}, "
+                f"num_items={interactions.num_items}"
+            )
+
+    def adapt(self, train):
+        """Stores `train` (an `Interactions`) in the model. Returns self.
+
+        Call once, before `fit`, with the training part of the split. The
+        history is what `recommend(exclude_seen=True)` masks and what
+        row-based models (CDAE) encode.
+        """
+        self.check_interactions(train, "train")
+        if len(train) == 0:
+            raise ValueError("`train` is empty")
+        if self.interaction_history is None:
+            self._make_history(len(train))
+        self.interaction_history.assign(train)
+        return self
+
+    def require_history(self):
+        if self.interaction_history is None:
+            raise ValueError(
+                f"{type(self).__name__} has no training history: call "
+                "`model.adapt(train)` first."
+            )
+        return self.interaction_history
+
+    def score_batch(self, users):
+        """`(B, num_items)` scores for a tensor of user indices."""
+        raise NotImplementedError
+
+    def _user_array(self, user_indices):
+        users = np.asarray(user_indices)
+        if users.ndim != 1 or (len(users) and not np.issubdtype(users.dtype, np.integer)):
+            raise ValueError(
+                "`user_indices` must be a 1-D array of integer user indices. "
+                f"Received shape {users.shape}, dtype {users.dtype}"
+            )
+        if len(users) and (users.min() < 0 or users.max() >= self.num_users):
+            bad = users[(users < 0) | (users >= self.num_users)][0]
+            raise ValueError(
+                f"`user_indices` holds {bad}, outside [0, {self.num_users})"
+            )
+        return users.astype(np.int32)
+
+    def score(self, user_indices, batch_size: int = 1024):
+        """Scores every item for each user; higher ranks first.
+
+        Args:
+            user_indices: 1-D int array of user indices.
+            batch_size: int. Users scored at once. Defaults to 1024.
+
+        Returns:
+            float32 NumPy array `(len(user_indices), num_items)`.
+        """
+        users = self._user_array(user_indices)
+        batch_size = _check_positive_int("batch_size", batch_size)
+        out = np.empty((len(users), self.num_items), dtype=np.float32)
+        for start in range(0, len(users), batch_size):
+            batch = ops.convert_to_tensor(users[start : start + batch_size])
+            out[start : start + batch_size] = ops.convert_to_numpy(
+                self.score_batch(batch)
+            )
+        return out
+
+    def recommend(self, user_indices, k: int = 10, exclude_seen: bool = True):
+        """Top-`k` items per user.
+
+        Args:
+            user_indices: 1-D int array of user indices.
+            k: int. Items per user. Defaults to 10.
+            exclude_seen: bool. Drop the user's training items (needs
+                `adapt`). Defaults to `True`.
+
+        Returns:
+            `(items, scores)`: int32 and float32 arrays `(n, k)`, best first.
+        """
+        k = _check_positive_int("k", k)
+        users = self._user_array(user_indices)
+        scores = self.score(users)
+        if exclude_seen:
+            history = self.require_history()
+            row, items, _ = history.entries(ops.convert_to_tensor(users))
+            scores[ops.convert_to_numpy(row), ops.convert_to_numpy(items)] = -np.inf
+        k = min(k, self.num_items)
+        top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        top_scores = np.take_along_axis(scores, top, axis=1)
+        order = np.argsort(-top_scores, axis=1, kind="stable")
+        items = np.take_along_axis(top, order, axis=1).astype(np.int32)
+        return items, np.take_along_axis(top_scores, order, axis=1)
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "num_users": self.num_users,
+            "num_items": self.num_items,
+            "history_size": self.history_size,
+        }
