@@ -1,0 +1,146 @@
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from rnr_keras import cli
+
+U_DATA = (
+    "1\t10\t5\t86400\n"  # 1970-01-02 00:00:00 UTC
+    "1\t11\t4\t90000\n"
+    "2\t10\t4\t172800\n"
+    "2\t12\t1\t259200\n"  # 1970-01-04 00:00:00 UTC
+)
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("RNR_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def ml_dir(tmp_path):
+    folder = tmp_path / "ml"
+    folder.mkdir()
+    (folder / "u.data").write_text(U_DATA)
+    return str(folder)
+
+
+class TestDataInfo:
+    def test_text_summary(self, ml_dir, capsys):
+        status = cli.main(
+            [
+                "data",
+                "info",
+                "ml-100k",
+                "--data-dir",
+                ml_dir,
+                "--min-interactions",
+                "2",
+            ]
+        )
+        out = capsys.readouterr().out
+        assert status == 0
+        assert "dataset           ml-100k" in out
+        assert "users             2\n" in out
+        assert "items             3\n" in out
+        assert "ratings           4\n" in out
+        assert "density           66.6667%" in out
+        assert "1970-01-02 00:00:00 .. 1970-01-04 00:00:00" in out
+        assert "      4  2   50.0%" in out
+        assert "      5  1   25.0%" in out
+
+    def test_json_summary(self, ml_dir, capsys):
+        status = cli.main(
+            [
+                "data",
+                "info",
+                "ml-100k",
+                "--data-dir",
+                ml_dir,
+                "--min-interactions",
+                "0",
+                "--json",
+            ]
+        )
+        info = json.loads(capsys.readouterr().out)
+        assert status == 0
+        assert info["users"] == 2 and info["items"] == 3
+        assert info["ratings"] == 4
+        assert info["rating_histogram"] == {"1": 1, "4": 2, "5": 1}
+        assert info["first_date"] == "1970-01-02 00:00:00"
+        assert info["last_timestamp"] == 259200
+        assert info["min_interactions"] == 0
+
+    def test_missing_data_is_one_line_and_status_2(self, tmp_path, capsys):
+        status = cli.main(
+            ["data", "info", "ml-100k", "--data-dir", str(tmp_path / "none")]
+        )
+        captured = capsys.readouterr()
+        assert status == 2
+        assert captured.out == ""
+        err = captured.err
+        assert err.startswith("rnr-keras: error: MovieLens ml-100k ratings")
+        assert err.count("\n") == 1
+        assert "Traceback" not in err
+
+    def test_empty_after_filter_is_an_error(self, ml_dir, capsys):
+        status = cli.main(["data", "info", "ml-100k", "--data-dir", ml_dir])
+        assert status == 2
+        assert "min_interactions=4" in capsys.readouterr().err
+
+    def test_malformed_file_is_an_error(self, tmp_path, capsys):
+        (tmp_path / "u.data").write_text("1\t2\t3\t4\nbroken\n")
+        status = cli.main(
+            ["data", "info", "ml-100k", "--data-dir", str(tmp_path)]
+        )
+        err = capsys.readouterr().err
+        assert status == 2
+        assert f"{tmp_path / 'u.data'}, line 2" in err
+
+    def test_synthetic(self, capsys):
+        assert cli.main(["data", "info", "synthetic", "--json"]) == 0
+        info = json.loads(capsys.readouterr().out)
+        assert info["name"] == "synthetic" and info["users"] == 1000
+
+    @pytest.mark.parametrize(
+        "argv",
+        [
+            [],
+            ["data"],
+            ["data", "info"],
+            ["data", "info", "ml-10m"],
+            ["data", "info", "ml-100k", "--min-interactions", "x"],
+        ],
+    )
+    def test_usage_errors_exit_2(self, argv, capsys):
+        with pytest.raises(SystemExit) as info:
+            cli.main(argv)
+        assert info.value.code == 2
+        assert "usage: rnr-keras" in capsys.readouterr().err
+
+
+class TestRealData:
+    def test_ml_100k_through_rnr_data_dir(
+        self, real_data_dir, capsys, monkeypatch
+    ):
+        monkeypatch.setenv("RNR_DATA_DIR", real_data_dir)
+        assert cli.main(["data", "info", "ml-100k"]) == 0
+        out = capsys.readouterr().out
+        assert "users             943\n" in out
+        assert "items             1,682\n" in out
+        assert "ratings           100,000\n" in out
+        assert "1997-09-20 03:05:10 .. 1998-04-22 23:10:38" in out
+
+
+def test_import_is_light():
+    code = (
+        "import sys, rnr_keras.cli; "
+        "heavy = [m for m in ('tensorflow', 'keras') if m in sys.modules]; "
+        "sys.exit(1 if heavy else 0)"
+    )
+    env = dict(os.environ)
+    result = subprocess.run([sys.executable, "-c", code], env=env, timeout=60)
+    assert result.returncode == 0
