@@ -1,0 +1,106 @@
+"""Epoch-end ranking metrics in the training logs."""
+
+import keras
+
+from rnr_keras.evaluation.ranking import _check_data
+from rnr_keras.evaluation.ranking import _check_positive_int
+from rnr_keras.evaluation.ranking import evaluate_ranking
+from rnr_keras.evaluation.ranking import metric_log_name
+
+
+class RankingMetricsCallback(keras.callbacks.Callback):
+    """Writes full-ranking Recall@k, MRR@k and NDCG@k into the epoch logs.
+
+    At the end of every `every`-th epoch it runs `evaluate_ranking` on the
+    model being trained (which must have a `score(user_indices)` method) and
+    adds `{prefix}recall_at_{k}`, `{prefix}mrr_at_{k}` and
+    `{prefix}ndcg_at_{k}` to `logs` ("@" becomes "_at_" so the names are
+    valid Keras metric names). The values then reach `history.history`, the
+    progress bar, `EarlyStopping`, `ModelCheckpoint` and keras-tuner
+    objectives (`keras_tuner.Objective("val_recall_at_10", "max")`).
+
+    Order matters: Keras calls callbacks in list order with one shared
+    `logs` dict, so this callback must come BEFORE any callback that reads
+    its metrics (`callbacks=[RankingMetricsCallback(...),
+    EarlyStopping(...)]`); placed after, they see no value for the epoch.
+    (`History` and the progress bar are appended by Keras after all user
+    callbacks, so they always see the values.)
+
+    With `every > 1` the keys are only present on evaluation epochs (the
+    last epoch of every `every`): `history.history` lists for them are then
+    shorter than the loss lists, and `EarlyStopping` patience counts
+    evaluations, not epochs.
+
+    Args:
+        heldout: `Interactions`. Held-out rows to rank (e.g. `split.val`).
+        train: `Interactions`. Training rows whose items are excluded from
+            each user's ranking.
+        k: int. Cut-off of the metrics. Defaults to 10.
+        every: int. Evaluate every `every` epochs (at epochs `every`,
+            `2 * every`, ... counting from 1). Defaults to 1.
+        prefix: str. Prepended to each log name. Defaults to `"val_"`.
+        batch_size: int. Users scored per call of `model.score`. Defaults to
+            1024.
+
+    Example:
+
+    ```python
+    callbacks = [
+        RankingMetricsCallback(split.val, split.train, k=10),
+        keras.callbacks.EarlyStopping(
+            monitor="val_recall_at_10", mode="max", patience=3,
+            restore_best_weights=True,
+        ),
+    ]
+    model.fit(dataset, epochs=50, callbacks=callbacks)
+    ```
+    """
+
+    def __init__(
+        self,
+        heldout,
+        train,
+        k=10,
+        every=1,
+        prefix="val_",
+        batch_size=1024,
+    ):
+        super().__init__()
+        self.k = _check_positive_int(k, "k")
+        self.every = _check_positive_int(every, "every")
+        self.batch_size = _check_positive_int(batch_size, "batch_size")
+        if not isinstance(prefix, str):
+            raise ValueError(
+                f"`prefix` must be a string. Received: prefix={prefix!r}"
+            )
+        _check_data(heldout, train)
+        self.prefix = prefix
+        self.heldout = heldout
+        self.train = train
+        # The latest evaluation: `{"epoch": int, "recall@k": ..., ...}`.
+        self.last_results = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        results = evaluate_ranking(
+            self.model,
+            self.heldout,
+            self.train,
+            k=self.k,
+            batch_size=self.batch_size,
+        )
+        self.last_results = {"epoch": epoch, **results}
+        if logs is not None:
+            for key, value in results.items():
+                if "@" in key:
+                    logs[self.prefix + metric_log_name(key)] = value
+
+    def get_config(self):
+        """The primitive arguments, for the record (the data is not kept)."""
+        return {
+            "k": self.k,
+            "every": self.every,
+            "prefix": self.prefix,
+            "batch_size": self.batch_size,
+        }
