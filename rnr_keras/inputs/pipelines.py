@@ -23,8 +23,14 @@ PAIRS_BATCH_SIZE = 1024
 ROWS_BATCH_SIZE = 128
 
 
-def _epoch_batches(n, batch_size, shuffle, seed):
-    """Dataset of index batches; a new seeded permutation every epoch."""
+def _epoch_batches(n, batch_size, shuffle, seed, make_epoch):
+    """Dataset of batches; a new seeded permutation every epoch.
+
+    `make_epoch(order, epoch_seed)` turns the epoch's order of example
+    positions into a dict of whole-epoch tensors (gathers, negative
+    sampling), done once per epoch with large vectorised ops; batches are
+    then cheap slices of those tensors.
+    """
     num_batches = -(-n // batch_size)
     # One random int64 per epoch: `rerandomize_each_iteration` draws a new
     # one each time Keras starts iterating the dataset (each epoch).
@@ -39,18 +45,30 @@ def _epoch_batches(n, batch_size, shuffle, seed):
             )
         else:
             order = tf.range(n, dtype=tf.int64)
-        starts = tf.data.Dataset.range(num_batches)
-        return starts.map(
-            lambda b: (
-                order[b * batch_size : (b + 1) * batch_size],
-                tf.stack([epoch_seed, b + 1]),
+        epoch = make_epoch(order, tf.stack([epoch_seed, 1]))
+        # Reshaping into (batches, batch_size) lets from_tensor_slices hand
+        # out views; slicing captured tensors in a map copies them per batch.
+        full, rest = divmod(n, batch_size)
+        out = tf.data.Dataset.from_tensor_slices(
+            tf.nest.map_structure(
+                lambda t: tf.reshape(t[: full * batch_size], [full, batch_size]),
+                epoch,
             )
         )
+        if rest:
+            out = out.concatenate(
+                tf.data.Dataset.from_tensors(
+                    tf.nest.map_structure(lambda t: t[full * batch_size :], epoch)
+                )
+            )
+        return out
 
     # flat_map hides the length; restoring it gives Keras a progress bar
     # and an epoch end it knows in advance.
-    return epoch_seeds.flat_map(batches).apply(
-        tf.data.experimental.assert_cardinality(num_batches)
+    return (
+        epoch_seeds.flat_map(batches)
+        .apply(tf.data.experimental.assert_cardinality(num_batches))
+        .prefetch(tf.data.AUTOTUNE)
     )
 
 
@@ -76,36 +94,57 @@ def sample_negatives(users, keys, num_items, seed, max_rounds=1000):
     users64 = tf.cast(users, tf.int64)
     last = tf.cast(tf.size(keys) - 1, tf.int64)
 
-    def is_positive(items):
+    def is_positive(users64, items):
         query = users64 * num_items + tf.cast(items, tf.int64)
         where = tf.minimum(tf.searchsorted(keys, query, out_type=tf.int64), last)
         return tf.equal(tf.gather(keys, where), query)
 
-    def draw(round_):
+    def draw(shape, round_):
         return tf.random.stateless_uniform(
-            tf.shape(users),
+            shape,
             seed=tf.stack([seed[0], seed[1] * max_rounds + round_]),
             minval=0,
             maxval=num_items,
             dtype=tf.int32,
         )
 
-    negatives = draw(tf.constant(0, tf.int64))
-    bad = is_positive(negatives)
+    negatives = draw(tf.shape(users), tf.constant(0, tf.int64))
+    bad = tf.where(is_positive(users64, negatives))[:, 0]
 
+    # Each round redraws only the draws that hit a positive, so the total
+    # work is about (1 + density) * B, not rounds * B.
     def body(round_, negatives, bad):
-        fresh = draw(round_)
-        negatives = tf.where(bad, fresh, negatives)
-        return round_ + 1, negatives, bad & is_positive(fresh)
+        bad_users = tf.gather(users64, bad)
+        fresh = draw(tf.shape(bad), round_)
+        negatives = tf.tensor_scatter_nd_update(
+            negatives, tf.expand_dims(bad, 1), fresh
+        )
+        still = tf.where(is_positive(bad_users, fresh))[:, 0]
+        return round_ + 1, negatives, tf.gather(bad, still)
 
-    _, negatives, _ = tf.while_loop(
+    _, negatives, bad = tf.while_loop(
         lambda round_, _, bad: tf.logical_and(
-            tf.reduce_any(bad), round_ < max_rounds
+            tf.size(bad) > 0, round_ < max_rounds
         ),
         body,
         (tf.constant(1, tf.int64), negatives, bad),
+        shape_invariants=(
+            tf.TensorShape([]),
+            negatives.shape,
+            tf.TensorShape([None]),
+        ),
     )
-    return negatives
+    # Only a user who has seen nearly every item could exhaust the rounds;
+    # fail loudly rather than hand out a positive as a negative.
+    with tf.control_dependencies(
+        [
+            tf.debugging.Assert(
+                tf.equal(tf.size(bad), 0),
+                ["negative sampling did not converge in", max_rounds, "rounds"],
+            )
+        ]
+    ):
+        return tf.identity(negatives)
 
 
 def pair_dataset(
@@ -157,18 +196,14 @@ def pair_dataset(
         keys = tf.constant(keys)
     num_items = train.num_items
 
-    def make(order, batch_seed):
+    def make_epoch(order, epoch_seed):
         user = tf.gather(users, order)
         x = {"user": user, "item": tf.gather(items, order)}
         if negatives:
-            x["negative"] = sample_negatives(user, keys, num_items, batch_seed)
+            x["negative"] = sample_negatives(user, keys, num_items, epoch_seed)
         return x, tf.gather(ratings, order)
 
-    return (
-        _epoch_batches(len(train), batch_size, shuffle, seed)
-        .map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-        .prefetch(tf.data.AUTOTUNE)
-    )
+    return _epoch_batches(len(train), batch_size, shuffle, seed, make_epoch)
 
 
 def user_dataset(
@@ -193,10 +228,12 @@ def user_dataset(
     if len(active) == 0:
         raise ValueError("`train` is empty")
     users = tf.constant(active)
-    return (
-        _epoch_batches(len(active), batch_size, shuffle, seed)
-        .map(lambda order, _: {"user": tf.gather(users, order)})
-        .prefetch(tf.data.AUTOTUNE)
+    return _epoch_batches(
+        len(active),
+        batch_size,
+        shuffle,
+        seed,
+        lambda order, _: {"user": tf.gather(users, order)},
     )
 
 

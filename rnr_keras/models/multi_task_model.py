@@ -4,6 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from rnr_keras import optimizers
 from rnr_keras.api_export import rnr_export
 from rnr_keras.layers.bpr_ranker import BPRRanker
 from rnr_keras.layers.cdae_ranker import CDAERanker
@@ -15,15 +16,6 @@ from rnr_keras.models.recommender import Recommender, _check_positive_int
 
 RANKERS = {"bpr": BPRRanker, "cdae": CDAERanker}
 RATERS = {"svd": SVDRater}
-
-#: Named optimiser settings accepted by `compile(optimizer=...)`.
-OPTIMIZERS = {
-    # The paper: AdaGrad, learning rate 0.001. Faithful but slow to converge.
-    "paper": lambda: keras.optimizers.Adagrad(learning_rate=0.001),
-    # The package default: Adam converges in tens of epochs on every model.
-    "default": lambda: keras.optimizers.Adam(learning_rate=0.002),
-}
-
 
 def _resolve(component, registry, base, argument):
     if component is None:
@@ -186,11 +178,22 @@ class MultiTaskModel(Recommender):
         """Whether training batches need a sampled negative item."""
         return self.input_mode == "pairs" and self.trains_ranker
 
-    def compile(self, optimizer="default", **kwargs):
-        """`keras.Model.compile`, also taking "default" or "paper"."""
-        if isinstance(optimizer, str) and optimizer in OPTIMIZERS:
-            optimizer = OPTIMIZERS[optimizer]()
-        super().compile(optimizer=optimizer, **kwargs)
+    def compile(self, optimizer="default", jit_compile=None, **kwargs):
+        """`keras.Model.compile` with presets and a faster default.
+
+        Args:
+            optimizer: "default" (LazyAdam, lr 0.002), "paper" (AdaGrad, lr
+                0.001), or anything `keras.Model.compile` takes.
+            jit_compile: bool or `None`. `None` uses XLA for pair batches
+                (2x faster on CPU) and not for row batches, whose ragged
+                row building XLA cannot compile.
+            **kwargs: passed to `keras.Model.compile`.
+        """
+        if jit_compile is None:
+            jit_compile = self.input_mode == "pairs"
+        super().compile(
+            optimizer=optimizers.get(optimizer), jit_compile=jit_compile, **kwargs
+        )
 
     def adapt(self, train):
         super().adapt(train)

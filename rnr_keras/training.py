@@ -1,0 +1,162 @@
+"""Building zoo models by name and training them on a protocol split.
+
+This is what `rnr-keras train`, `rnr-keras reproduce` and the keras-tuner
+hypermodels share: one place that knows the model names, the default
+hyperparameters and the training loop (validation Recall@10 at every epoch,
+early stopping on it, best weights restored).
+"""
+
+import time
+
+import keras
+
+from rnr_keras import evaluation
+from rnr_keras import inputs
+from rnr_keras.models import BPR
+from rnr_keras.models import CDAE
+from rnr_keras.models import SVD
+from rnr_keras.models import Popularity
+from rnr_keras.models import RnRModel
+from rnr_keras.models import VanillaModel
+
+#: Model name -> (class, fixed constructor arguments).
+MODELS = {
+    "popularity": (Popularity, {}),
+    "svd": (SVD, {}),
+    "bpr": (BPR, {}),
+    "cdae": (CDAE, {}),
+    "vanilla-bpr-svd": (VanillaModel, {"ranker": "bpr", "rater": "svd"}),
+    "vanilla-cdae-svd": (VanillaModel, {"ranker": "cdae", "rater": "svd"}),
+    "rnr-bpr-svd": (RnRModel, {"ranker": "bpr", "rater": "svd"}),
+    "rnr-cdae-svd": (RnRModel, {"ranker": "cdae", "rater": "svd"}),
+}
+
+#: The paper's Table 1 label of each model name.
+LABELS = {
+    "popularity": "Popularity",
+    "svd": "SVD",
+    "cdae": "CDAE",
+    "vanilla-cdae-svd": "Vanilla(CDAE,SVD)",
+    "rnr-cdae-svd": "RnR(CDAE,SVD)",
+    "bpr": "BPR",
+    "vanilla-bpr-svd": "Vanilla(BPR,SVD)",
+    "rnr-bpr-svd": "RnR(BPR,SVD)",
+}
+
+MONITOR = "val_recall_at_10"
+
+
+def build_model(name, num_users, num_items, **hyperparameters):
+    """A fresh zoo model by name.
+
+    Args:
+        name: str. One of `MODELS`.
+        num_users: int.
+        num_items: int.
+        **hyperparameters: constructor arguments (e.g. `alpha`, `l2`,
+            `embedding_dim`); names equal the model's constructor arguments.
+    """
+    if name not in MODELS:
+        raise ValueError(f"Unknown model {name!r}. Known: {sorted(MODELS)}")
+    cls, fixed = MODELS[name]
+    # Heads that take their own options (CDAE's corruption) get them here.
+    kwargs = dict(fixed)
+    cdae_options = {
+        key: hyperparameters.pop(key)
+        for key in ("corruption", "hidden_activation")
+        if key in hyperparameters and cls is not CDAE
+    }
+    if cdae_options:
+        if fixed.get("ranker") != "cdae":
+            raise ValueError(
+                f"{sorted(cdae_options)} only apply to CDAE models, not {name!r}"
+            )
+        from rnr_keras.layers import CDAERanker
+
+        kwargs["ranker"] = CDAERanker(**cdae_options)
+    kwargs.update(hyperparameters)
+    return cls(num_users=num_users, num_items=num_items, **kwargs)
+
+
+def fit_model(
+    model,
+    split,
+    epochs=100,
+    patience=10,
+    batch_size=None,
+    optimizer="default",
+    seed=0,
+    verbose=1,
+    callbacks=(),
+):
+    """Adapts, compiles and fits `model` on `split.train`.
+
+    Validation Recall@10 is computed at every epoch end (written into the
+    logs as `val_recall_at_10`); training stops after `patience` epochs
+    without improvement and the best epoch's weights are restored.
+
+    Args:
+        model: a zoo model.
+        split: `Split`.
+        epochs: int. Most epochs. Defaults to 100.
+        patience: int. Early-stopping patience in epochs. Defaults to 10.
+        batch_size: int or `None`. See `rnr_keras.inputs.dataset_for`.
+        optimizer: str or `keras.optimizers.Optimizer`. "default" (Adam)
+            or "paper" (AdaGrad, lr 0.001). Defaults to "default".
+        seed: int. Seed of batching and negative sampling. Defaults to 0.
+        verbose: int. Keras verbosity. Defaults to 1.
+        callbacks: extra Keras callbacks, run after the early stopping.
+
+    Returns:
+        dict: `{"epochs": epochs run, "best_epoch": ..., "history": ...,
+        "train_seconds": ...}`.
+    """
+    start = time.perf_counter()
+    model.adapt(split.train)
+    if isinstance(model, Popularity):
+        return {
+            "epochs": 0,
+            "best_epoch": 0,
+            "history": {},
+            "train_seconds": time.perf_counter() - start,
+        }
+    model.compile(optimizer=optimizer)
+    stopper = keras.callbacks.EarlyStopping(
+        monitor=MONITOR,
+        mode="max",
+        patience=patience,
+        restore_best_weights=True,
+    )
+    history = model.fit(
+        inputs.dataset_for(model, split.train, batch_size=batch_size, seed=seed),
+        epochs=epochs,
+        verbose=verbose,
+        callbacks=[
+            evaluation.RankingMetricsCallback(split.val, split.train),
+            stopper,
+            *callbacks,
+        ],
+    )
+    values = history.history.get(MONITOR, [])
+    best = max(range(len(values)), key=values.__getitem__) if values else 0
+    return {
+        "epochs": len(values),
+        "best_epoch": best + 1,
+        "history": {k: [float(v) for v in vs] for k, vs in history.history.items()},
+        "train_seconds": time.perf_counter() - start,
+    }
+
+
+def evaluate_model(model, split, k=10):
+    """Validation and test ranking metrics (and rating metrics for raters)."""
+    result = {}
+    for part in ("val", "test"):
+        metrics = evaluation.evaluate_ranking(
+            model, split.heldout(part), split.train, k=k
+        )
+        if getattr(model, "rater", None) is not None:
+            metrics.update(
+                evaluation.evaluate_rating(model, split.heldout(part))
+            )
+        result[part] = metrics
+    return result
