@@ -131,6 +131,7 @@ def fit_model(
         inputs.dataset_for(model, split.train, batch_size=batch_size, seed=seed),
         epochs=epochs,
         verbose=verbose,
+        shuffle=False,  # the dataset reshuffles itself, seeded, each epoch
         callbacks=[
             evaluation.RankingMetricsCallback(split.val, split.train),
             stopper,

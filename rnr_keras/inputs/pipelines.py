@@ -20,7 +20,7 @@ from rnr_keras.models.recommender import _check_positive_int
 
 #: Default batch sizes, chosen on ML-1M-sized data (see benchmarks/).
 PAIRS_BATCH_SIZE = 1024
-ROWS_BATCH_SIZE = 128
+ROWS_BATCH_SIZE = 64
 
 
 def _epoch_batches(n, batch_size, shuffle, seed, make_epoch):
@@ -216,7 +216,7 @@ def user_dataset(
 
     Args:
         train: `Interactions`. Training data.
-        batch_size: int. Users per batch. Defaults to 128.
+        batch_size: int. Users per batch. Defaults to 64.
         shuffle: bool. Whether to reshuffle every epoch. Defaults to `True`.
         seed: int. Defaults to 0.
 
@@ -244,7 +244,7 @@ def dataset_for(model, train, batch_size=None, shuffle=True, seed=0):
         model: a `MultiTaskModel` (BPR, CDAE, SVD, VanillaModel, RnRModel).
         train: `Interactions`. Must match the model's index space.
         batch_size: int or `None`. Defaults to 1024 interactions (pairs) or
-            128 users (rows).
+            64 users (rows).
         shuffle: bool. Defaults to `True`.
         seed: int. Defaults to 0.
     """

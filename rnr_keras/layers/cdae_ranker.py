@@ -27,7 +27,10 @@ class CDAERanker(Ranker):
     Args:
         corruption: float in [0, 1). Input dropout rate. Defaults to 0.2.
         hidden_activation: str. One of "sigmoid", "tanh", "relu",
-            "identity". Defaults to "sigmoid" (Wu et al.'s best setting).
+            "identity". Defaults to "relu": with sigmoid (Wu et al.'s
+            choice) the hidden units start near 0.5 for every user and, on
+            ML-100K, CDAE learned little beyond item popularity (validation
+            Recall@10 0.091 vs 0.134 with relu, 0.127 with tanh).
 
     References:
         Wu, DuBois, Zheng, Ester. Collaborative Denoising Auto-Encoders for
@@ -39,7 +42,7 @@ class CDAERanker(Ranker):
     def __init__(
         self,
         corruption: float = 0.2,
-        hidden_activation: str = "sigmoid",
+        hidden_activation: str = "relu",
         **kwargs,
     ):
         super().__init__(**kwargs)

@@ -3,6 +3,7 @@
 from rnr_keras.api_export import rnr_export
 from rnr_keras.layers.bpr_ranker import BPRRanker
 from rnr_keras.models.multi_task_model import MultiTaskModel
+from rnr_keras.models.multi_task_model import _reject_head_arguments
 
 
 @rnr_export
@@ -41,8 +42,7 @@ class BPR(MultiTaskModel):
         history_size: int = 0,
         **kwargs,
     ):
-        for key in ("ranker", "rater", "alpha", "post_consumption", "activation"):
-            kwargs.pop(key, None)
+        _reject_head_arguments(type(self).__name__, kwargs, alpha=1.0)
         super().__init__(
             num_users, num_items, ranker=BPRRanker(name="bpr"), rater=None,
             embedding_dim=embedding_dim, alpha=1.0, l2=l2,

@@ -3,6 +3,7 @@
 from rnr_keras.api_export import rnr_export
 from rnr_keras.layers.cdae_ranker import CDAERanker
 from rnr_keras.models.multi_task_model import MultiTaskModel
+from rnr_keras.models.multi_task_model import _reject_head_arguments
 
 
 @rnr_export
@@ -21,7 +22,7 @@ class CDAE(MultiTaskModel):
         embedding_dim: int. Hidden width. Defaults to 50 (paper).
         l2: float. Regularisation weight. Defaults to 0.001.
         corruption: float in [0, 1). Input dropout. Defaults to 0.2.
-        hidden_activation: str. Defaults to "sigmoid".
+        hidden_activation: str. Defaults to "relu" (see `CDAERanker`).
 
     Example:
 
@@ -43,12 +44,11 @@ class CDAE(MultiTaskModel):
         embedding_dim: int = 50,
         l2: float = 0.001,
         corruption: float = 0.2,
-        hidden_activation: str = "sigmoid",
+        hidden_activation: str = "relu",
         history_size: int = 0,
         **kwargs,
     ):
-        for key in ("ranker", "rater", "alpha", "post_consumption", "activation"):
-            kwargs.pop(key, None)
+        _reject_head_arguments(type(self).__name__, kwargs, alpha=1.0)
         super().__init__(
             num_users, num_items,
             ranker=CDAERanker(corruption, hidden_activation, name="cdae"),

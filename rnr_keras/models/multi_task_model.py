@@ -37,6 +37,22 @@ def _resolve(component, registry, base, argument):
     return component
 
 
+def _reject_head_arguments(cls_name, kwargs, alpha):
+    """Single-task models fix their heads; refuse arguments that disagree."""
+    given = kwargs.pop("alpha", alpha)
+    if given is None or float(given) != alpha:
+        raise ValueError(
+            f"{cls_name} is single-task: its `alpha` is {alpha}. "
+            f"Received: alpha={given!r}"
+        )
+    for key in ("ranker", "rater", "post_consumption", "activation"):
+        if key in kwargs:
+            raise ValueError(
+                f"{cls_name} fixes its heads and takes no `{key}`. "
+                f"Received: {key}={kwargs[key]!r}"
+            )
+
+
 @rnr_export
 class MultiTaskModel(Recommender):
     """Ranker R and rater P on shared user and item embeddings U and I.
@@ -182,7 +198,7 @@ class MultiTaskModel(Recommender):
         """`keras.Model.compile` with presets and a faster default.
 
         Args:
-            optimizer: "default" (LazyAdam, lr 0.002), "paper" (AdaGrad, lr
+            optimizer: "default" (Adam, lr 0.005), "paper" (AdaGrad, lr
                 0.001), or anything `keras.Model.compile` takes.
             jit_compile: bool or `None`. `None` uses XLA for pair batches
                 (2x faster on CPU) and not for row batches, whose ragged
@@ -194,6 +210,14 @@ class MultiTaskModel(Recommender):
         super().compile(
             optimizer=optimizers.get(optimizer), jit_compile=jit_compile, **kwargs
         )
+
+    def compile_from_config(self, config):
+        # Keras skips this for models with their own `compile`; ours only
+        # adds presets, so a loaded model is compiled as it was saved.
+        config = keras.saving.deserialize_keras_object(config)
+        self.compile(**config)
+        if self.built:
+            self.optimizer.build(self.trainable_variables)
 
     def adapt(self, train):
         super().adapt(train)

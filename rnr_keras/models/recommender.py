@@ -25,6 +25,8 @@ class Recommender(keras.Model):
       as the mean rating) in the model's weights; call it before `fit`.
     - `score(user_indices)`: `(n, num_items)` scores for a full ranking.
     - `recommend(user_indices, k=10, exclude_seen=True)`: top-k items.
+    - `save_to_preset(path)` / `from_preset(name_or_path)`: zoo presets
+      (see `rnr_keras.zoo`).
 
     Subclasses implement `score_batch(users)` on a tensor of user indices.
 
@@ -168,6 +170,84 @@ class Recommender(keras.Model):
         order = np.argsort(-top_scores, axis=1, kind="stable")
         items = np.take_along_axis(top, order, axis=1).astype(np.int32)
         return items, np.take_along_axis(top_scores, order, axis=1)
+
+    @classmethod
+    def from_preset(cls, name_or_path):
+        """Loads a zoo preset: the model with its weights and history.
+
+        Works on the base class (any zoo model comes back) and on a
+        subclass, which checks that the preset holds that class (or one of
+        its subclasses).
+
+        Args:
+            name_or_path: str or path-like. A name from
+                `rnr_keras.zoo.list()` or a preset folder.
+
+        Returns:
+            The model, not compiled.
+
+        Raises:
+            ValueError: an unknown name (the message lists the known ones),
+                or a preset holding a model of another class.
+
+        Example:
+
+        >>> model = Recommender.from_preset("bpr_ml-100k")  # doctest: +SKIP
+        >>> items, scores = model.recommend([0], k=5)  # doctest: +SKIP
+        """
+        # Imported here: the zoo sits downstream of the models.
+        from rnr_keras.zoo import preset_utils
+
+        return preset_utils.load_preset(name_or_path, cls=cls)
+
+    def save_to_preset(
+        self,
+        path,
+        metadata=None,
+        user_ids=None,
+        item_ids=None,
+        overwrite: bool = False,
+    ):
+        """Writes the model as a zoo preset folder, atomically.
+
+        Writes `config.json`, `model.weights.h5` (the weights and stored
+        history, no optimizer state), `metadata.json` and the raw-id maps
+        `user_ids.json` / `item_ids.json` into a temporary folder beside
+        `path`, then renames it to `path`.
+
+        Args:
+            path: str or path-like. The preset folder.
+            metadata: dict or `None`. Recorded in `metadata.json`, completed
+                with `name`, `class_name`, `parameter_count`, `versions`
+                and `date`. Defaults to `None`.
+            user_ids: array or `None`. Raw id (int or str) of each user
+                index. Defaults to the indices.
+            item_ids: array or `None`. Raw id of each item index. Defaults
+                to the indices.
+            overwrite: bool. Whether to replace an existing non-empty
+                folder. Defaults to `False`.
+
+        Returns:
+            str. The preset folder's absolute path.
+
+        Example:
+
+        >>> from rnr_keras.datasets import Interactions
+        >>> from rnr_keras.models import Popularity
+        >>> train = Interactions(users=[0, 1], items=[1, 0])
+        >>> model = Popularity(num_users=2, num_items=2).adapt(train)
+        >>> path = model.save_to_preset("/tmp/preset")  # doctest: +SKIP
+        """
+        from rnr_keras.zoo import preset_utils
+
+        return preset_utils.save_preset(
+            self,
+            path,
+            metadata=metadata,
+            user_ids=user_ids,
+            item_ids=item_ids,
+            overwrite=overwrite,
+        )
 
     def get_config(self):
         return {

@@ -3,6 +3,7 @@
 from rnr_keras.api_export import rnr_export
 from rnr_keras.layers.svd_rater import SVDRater
 from rnr_keras.models.multi_task_model import MultiTaskModel
+from rnr_keras.models.multi_task_model import _reject_head_arguments
 
 
 @rnr_export
@@ -40,8 +41,7 @@ class SVD(MultiTaskModel):
         history_size: int = 0,
         **kwargs,
     ):
-        for key in ("ranker", "rater", "alpha", "post_consumption", "activation"):
-            kwargs.pop(key, None)
+        _reject_head_arguments(type(self).__name__, kwargs, alpha=0.0)
         super().__init__(
             num_users, num_items, ranker=None, rater=SVDRater(name="svd"),
             embedding_dim=embedding_dim, alpha=0.0, l2=l2,

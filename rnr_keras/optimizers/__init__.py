@@ -1,7 +1,7 @@
 """Optimisers: row-sparse Adam and AdaGrad, and the named presets.
 
 `get("default")` is the package's tuned default (Adam, learning rate
-0.002); `get("paper")` is the paper's AdaGrad with learning rate 0.001.
+0.005); `get("paper")` is the paper's AdaGrad with learning rate 0.001.
 Both update whole tables each step, which XLA fuses well on catalogs the
 size of MovieLens. `LazyAdam` and `SparseAdagrad` update only the rows a
 batch touched; use them (with `jit_compile=False`) when tables are so large
@@ -14,7 +14,7 @@ from rnr_keras.optimizers.lazy_adam import LazyAdam
 from rnr_keras.optimizers.sparse_adagrad import SparseAdagrad
 
 PRESETS = {
-    "default": lambda: keras.optimizers.Adam(learning_rate=0.002),
+    "default": lambda: keras.optimizers.Adam(learning_rate=0.005),
     "paper": lambda: keras.optimizers.Adagrad(learning_rate=0.001),
 }
 
