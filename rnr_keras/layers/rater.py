@@ -30,3 +30,14 @@ class Rater(keras.layers.Layer):
     def rate_all(self, user_vectors, item_matrix, users):
         """`(B, num_items)` predicted ratings."""
         raise NotImplementedError
+
+    def penalty(self, users, user_weights, item_weights):
+        """Weighted squared norm of the rater's own user/item parameters.
+
+        Args:
+            users: int tensor `(B,)`: the batch's users.
+            user_weights: float tensor `(B,)`: how many penalised
+                interactions each of those users has in the batch.
+            item_weights: float tensor `(num_items,)`: the same per item.
+        """
+        return 0.0

@@ -77,9 +77,9 @@ class MultiTaskModel(Recommender):
     - Regularisation is the stochastic form of the paper's Frobenius
       penalty: each observed interaction in the batch adds the squared norms
       of the rows it reads (|p_u|^2 + |q_i|^2, plus |q_j|^2 for BPR's
-      negative, |q_dev_i|^2 in RnR and the CDAE encoder row), averaged over
-      the batch, plus |theta|^2 once. This keeps `l2` meaningful whatever
-      the dataset or batch size.
+      negative, |q_dev_i|^2 in RnR, the CDAE encoder row and the rater's
+      biases b_u^2 + b_i^2), averaged over the batch, plus |theta|^2 once.
+      This keeps `l2` meaningful whatever the dataset or batch size.
     - `alpha = 1` trains no rating head (its loss and its own penalty are
       not computed) and `alpha = 0` no ranking head.
     - Ranking (`score`) uses R when there is one, else P's predicted
@@ -275,7 +275,15 @@ class MultiTaskModel(Recommender):
             )
         if self.post is not None and self.trains_rater:
             per_example += self._row_norms(self.post.deviation, items)
-        return ops.mean(per_example)
+        penalty = ops.mean(per_example)
+        if self.trains_rater:
+            size = ops.cast(ops.shape(users)[0], "float32")
+            ones = ops.ones(ops.shape(users), dtype="float32")
+            item_counts = ops.scatter(
+                ops.expand_dims(items, 1), ones, (self.num_items,)
+            )
+            penalty += self.rater.penalty(users, ones, item_counts) / size
+        return penalty
 
     def _rows_penalty(self, users, rows):
         # Per observed interaction: rows read by that interaction.
@@ -290,6 +298,8 @@ class MultiTaskModel(Recommender):
         total += ops.sum(per_item * item_norms)
         if self.trains_ranker:
             total += self.ranker.penalty(per_item)
+        if self.trains_rater:
+            total += self.rater.penalty(users, per_user, per_item)
         return total / ops.maximum(ops.sum(per_user), 1.0)
 
     def compute_loss(

@@ -7,6 +7,26 @@ import numpy as np
 from rnr_keras.protocol.split import Split
 
 
+#: The paper's number of held-out users per dataset (section 5.3); other
+#: datasets hold out one row of every user.
+PAPER_N_USERS = {"ml-1m": 5000, "yelp": 50000}
+
+
+def default_n_users(dataset, num_users, n_users=None):
+    """`n_users`, or the paper's n for `dataset` (else all users), capped.
+
+    Args:
+        dataset: str. Dataset name.
+        num_users: int. Users in the data.
+        n_users: int or `None`. An explicit choice; `None` for the default.
+            Values <= 0 are returned unchanged so that `all_but_last_one`
+            reports them.
+    """
+    if n_users is None:
+        n_users = PAPER_N_USERS.get(dataset, num_users)
+    return min(int(n_users), num_users) if n_users > 0 else n_users
+
+
 def all_but_last_one(data, n_users=5000, seed=0, val_fraction=0.5):
     """Holds out the chronologically last interaction of `n_users` users.
 

@@ -1,0 +1,360 @@
+"""`rnr-keras reproduce`: the paper's Table 1, tuned on validation.
+
+For every seed, the dataset is split by the paper's protocol; for every row
+of Table 1 the hyperparameters are chosen by a keras-tuner grid search on
+the validation half (early stopping on validation Recall@10) and the chosen
+model is scored once on the test half. Rows are averaged over seeds, and
+each multi-task row is tested against its single-task ranker (and RnR
+against Vanilla) with a paired test over the test users, pooled over seeds.
+"""
+
+import collections
+import csv
+import io
+import json
+import os
+import tempfile
+import time
+
+import numpy as np
+
+#: The rows of the paper's Table 1, in its order.
+ROWS = (
+    "popularity",
+    "svd",
+    "cdae",
+    "vanilla-cdae-svd",
+    "rnr-cdae-svd",
+    "bpr",
+    "vanilla-bpr-svd",
+    "rnr-bpr-svd",
+)
+
+#: (row, baseline) pairs whose difference is tested.
+COMPARISONS = (
+    ("vanilla-cdae-svd", "cdae"),
+    ("rnr-cdae-svd", "cdae"),
+    ("rnr-cdae-svd", "vanilla-cdae-svd"),
+    ("vanilla-bpr-svd", "bpr"),
+    ("rnr-bpr-svd", "bpr"),
+    ("rnr-bpr-svd", "vanilla-bpr-svd"),
+)
+
+#: The paper's Table 1 on MovieLens 1M: (Accuracy@10 = Recall@10, MRR@10).
+PAPER_ML1M = {
+    "popularity": (0.0278, 0.0035),
+    "svd": (0.0673, 0.0120),
+    "cdae": (0.0926, 0.0146),
+    "vanilla-cdae-svd": (0.1040, 0.0189),
+    "rnr-cdae-svd": (0.1236, 0.0497),
+    "bpr": (0.0659, 0.0222),
+    "vanilla-bpr-svd": (0.0732, 0.0244),
+    "rnr-bpr-svd": (0.0752, 0.0263),
+}
+
+#: `--quick`: one seed, short training, for a first look or a smoke test.
+QUICK = {"seeds": (0,), "epochs": 15, "patience": 3}
+
+
+def reproduce(
+    dataset="synthetic",
+    n_users=None,
+    seeds=(0, 1, 2),
+    out=None,
+    models=ROWS,
+    space="paper",
+    epochs=100,
+    patience=10,
+    data_dir=None,
+    dataset_args=None,
+    log=print,
+    verbose=0,
+):
+    """Runs the Table 1 comparison and returns its results (a dict).
+
+    Args:
+        dataset: str. A `rnr_keras.datasets.load` name. Defaults to
+            "synthetic".
+        n_users: int or `None`. Held-out users per split; `None` uses the
+            paper's n for the dataset, capped at the number of users.
+        seeds: ints. One protocol split (and training seed) each.
+        out: str or `None`. Folder for results.json/csv/md and the chart.
+        models: names from `ROWS`. Defaults to all eight.
+        space: str. Search space, "paper" (the paper's grid) or "wide".
+        epochs: int. Most epochs per trial. Defaults to 100.
+        patience: int. Early-stopping patience. Defaults to 10.
+        data_dir: str or `None`. Passed to `datasets.load`.
+        dataset_args: dict or `None`. Extra `datasets.load` arguments
+            (synthetic only).
+        log: callable taking a str, for progress lines. Defaults to print.
+        verbose: int. Keras/keras-tuner verbosity per trial. Defaults to 0.
+    """
+    import keras
+
+    from rnr_keras import datasets
+    from rnr_keras import evaluation
+    from rnr_keras import protocol
+    from rnr_keras import training
+    from rnr_keras import tuning
+
+    unknown = [name for name in models if name not in ROWS]
+    if unknown:
+        raise ValueError(f"Unknown models {unknown}. Known: {list(ROWS)}")
+    if not seeds:
+        raise ValueError("`seeds` must name at least one seed")
+    start = time.perf_counter()
+    data = datasets.load(dataset, data_dir=data_dir, **(dataset_args or {}))
+    n_users = protocol.default_n_users(dataset, data.num_users, n_users)
+    log(f"{data!r}; protocol all_but_last_one, n_users={n_users}, seeds={list(seeds)}")
+
+    runs = collections.defaultdict(list)  # name -> one record per seed
+    reciprocal_ranks = collections.defaultdict(list)
+    for seed in seeds:
+        split = protocol.all_but_last_one(data, n_users=n_users, seed=seed)
+        for position, name in enumerate(models, 1):
+            log(
+                f"[seed {seed}] {position}/{len(models)} "
+                f"{training.LABELS[name]}: grid search on validation"
+            )
+            keras.utils.clear_session()
+            keras.utils.set_random_seed(seed)
+            result, model = tuning.tune(
+                name,
+                split,
+                tuner="grid",
+                space=space,
+                epochs=epochs,
+                patience=patience,
+                seed=seed,
+                verbose=verbose,
+                return_model=True,
+            )
+            per_user = evaluation.evaluate_ranking(
+                model, split.test, split.train, k=10, per_user=True
+            )["per_user"]
+            reciprocal_ranks[name].append(per_user["reciprocal_rank@10"])
+            runs[name].append(
+                {
+                    "seed": seed,
+                    "hyperparameters": result["best_hyperparameters"],
+                    "trials": len(result["trials"]),
+                    "val": result["val"],
+                    "test": result["test"],
+                    "train_seconds": result["train_seconds"],
+                    "search_seconds": result["search_seconds"],
+                    "best_epoch": result["best_epoch"],
+                }
+            )
+            log(
+                f"[seed {seed}] {training.LABELS[name]}: test "
+                f"Recall@10 {result['test']['recall@10']:.4f}, MRR@10 "
+                f"{result['test']['mrr@10']:.4f} "
+                f"(hyperparameters {result['best_hyperparameters']}, "
+                f"{result['search_seconds']:.0f} s search)"
+            )
+
+    results = {
+        "dataset": dataset,
+        "n_users": n_users,
+        "seeds": list(seeds),
+        "space": space,
+        "protocol": {"name": "all_but_last_one", "val_fraction": 0.5},
+        "rows": [_row(name, runs[name]) for name in models],
+        "comparisons": _comparisons(models, reciprocal_ranks),
+        "wall_seconds": time.perf_counter() - start,
+    }
+    if out is not None:
+        write_results(results, out)
+    return results
+
+
+def _row(name, seeds):
+    from rnr_keras import training
+
+    def stat(part, key):
+        values = [run[part][key] for run in seeds if key in run[part]]
+        if not values:
+            return None, None
+        return float(np.mean(values)), float(np.std(values))
+
+    row = {"model": training.LABELS[name], "name": name}
+    for key in ("recall@10", "mrr@10", "ndcg@10"):
+        row[key], row[f"{key}_std"] = stat("test", key)
+    row["val_recall@10"], _ = stat("val", "recall@10")
+    row["rmse"], row["rmse_std"] = stat("test", "rmse")
+    row["hyperparameters"] = _common_hyperparameters(seeds)
+    row["train_seconds"] = float(np.mean([run["train_seconds"] for run in seeds]))
+    row["search_seconds"] = float(np.mean([run["search_seconds"] for run in seeds]))
+    row["per_seed"] = seeds
+    return row
+
+
+def _common_hyperparameters(seeds):
+    """Each hyperparameter's value if all seeds chose it, else the list."""
+    keys = sorted({key for run in seeds for key in run["hyperparameters"]})
+    out = {}
+    for key in keys:
+        values = [run["hyperparameters"].get(key) for run in seeds]
+        out[key] = values[0] if all(v == values[0] for v in values) else values
+    return out
+
+
+def _comparisons(models, reciprocal_ranks):
+    from rnr_keras import training
+    from rnr_keras.evaluation.significance import paired_test
+
+    out = []
+    for row, baseline in COMPARISONS:
+        if row not in models or baseline not in models:
+            continue
+        result = paired_test(
+            np.concatenate(reciprocal_ranks[row]),
+            np.concatenate(reciprocal_ranks[baseline]),
+        )
+        out.append(
+            {
+                "model": training.LABELS[row],
+                "baseline": training.LABELS[baseline],
+                "metric": "reciprocal_rank@10 per test user, pooled over seeds",
+                "test": "Wilcoxon signed-rank (two-sided); paired bootstrap CI",
+                **result,
+            }
+        )
+    return out
+
+
+def _fmt(mean, std):
+    if mean is None:
+        return "-"
+    return f"{mean:.4f} ± {std:.4f}"
+
+
+def markdown(results):
+    """The results as Markdown tables (rows, then paired tests)."""
+    lines = [
+        f"Dataset: {results['dataset']}, n_users={results['n_users']}, "
+        f"seeds={results['seeds']}, search space: {results['space']}",
+        "",
+        "| Model | Recall@10 | MRR@10 | NDCG@10 | RMSE | hyperparameters "
+        "| train s | search s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in results["rows"]:
+        hp = ", ".join(f"{k}={v}" for k, v in row["hyperparameters"].items())
+        lines.append(
+            f"| {row['model']} | {_fmt(row['recall@10'], row['recall@10_std'])} "
+            f"| {_fmt(row['mrr@10'], row['mrr@10_std'])} "
+            f"| {_fmt(row['ndcg@10'], row['ndcg@10_std'])} "
+            f"| {_fmt(row['rmse'], row['rmse_std'])} | {hp or '-'} "
+            f"| {row['train_seconds']:.1f} | {row['search_seconds']:.1f} |"
+        )
+    if results["comparisons"]:
+        lines += [
+            "",
+            "Paired tests over test users (reciprocal rank@10, pooled over "
+            "seeds): mean difference, 95% bootstrap CI, Wilcoxon p-value.",
+            "",
+            "| Model | vs | mean diff | 95% CI | p-value | wins/losses/ties |",
+            "|---|---|---|---|---|---|",
+        ]
+        for c in results["comparisons"]:
+            lines.append(
+                f"| {c['model']} | {c['baseline']} | {c['mean_difference']:+.4f} "
+                f"| [{c['ci_low']:+.4f}, {c['ci_high']:+.4f}] "
+                f"| {c['p_value']:.3g} | {c['wins']}/{c['losses']}/{c['ties']} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def write_results(results, out):
+    """Writes results.json, results.csv, results.md and results.png.
+
+    Each file is written to a temporary file in `out` and renamed, so an
+    interrupted run never leaves a half-written result.
+    """
+    os.makedirs(out, exist_ok=True)
+    _atomic_write(os.path.join(out, "results.json"), json.dumps(results, indent=2))
+    _atomic_write(os.path.join(out, "results.md"), markdown(results))
+    buffer = io.StringIO()
+    fields = [
+        "model", "recall@10", "recall@10_std", "mrr@10", "mrr@10_std",
+        "ndcg@10", "ndcg@10_std", "rmse", "rmse_std", "val_recall@10",
+        "train_seconds", "search_seconds", "hyperparameters",
+    ]
+    writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
+    writer.writeheader()
+    for row in results["rows"]:
+        writer.writerow({**row, "hyperparameters": json.dumps(row["hyperparameters"])})
+    _atomic_write(os.path.join(out, "results.csv"), buffer.getvalue())
+    _atomic_write(os.path.join(out, "results.png"), _chart(results), binary=True)
+
+
+def _chart(results):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    rows = results["rows"]
+    labels = [row["model"] for row in rows]
+    positions = np.arange(len(rows))
+    figure, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    for axis, key, title in (
+        (axes[0], "recall@10", "Recall@10"),
+        (axes[1], "mrr@10", "MRR@10"),
+    ):
+        axis.bar(
+            positions,
+            [row[key] for row in rows],
+            yerr=[row[f"{key}_std"] for row in rows],
+            capsize=4,
+            color=["#999999" if "(" not in label else "#4477aa" for label in labels],
+        )
+        axis.set_xticks(positions, labels, rotation=35, ha="right", fontsize=8)
+        axis.set_title(f"{title} (mean ± std over {len(results['seeds'])} seeds)")
+        axis.grid(axis="y", alpha=0.3)
+    figure.suptitle(f"rnr_keras reproduce: {results['dataset']}")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110)
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def _atomic_write(path, content, binary=False):
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb" if binary else "w") as file:
+            file.write(content)
+        os.replace(temp, path)
+    except BaseException:
+        if os.path.exists(temp):
+            os.remove(temp)
+        raise
+
+
+def terminal_table(results):
+    """A plain-text table for the terminal."""
+    header = (
+        f"{'Model':<20}{'Recall@10':>18}{'MRR@10':>18}{'train s':>9}"
+        "  hyperparameters"
+    )
+    lines = [header, "-" * len(header)]
+    for row in results["rows"]:
+        hp = ", ".join(f"{k}={v}" for k, v in row["hyperparameters"].items())
+        lines.append(
+            f"{row['model']:<20}{_fmt(row['recall@10'], row['recall@10_std']):>18}"
+            f"{_fmt(row['mrr@10'], row['mrr@10_std']):>18}"
+            f"{row['train_seconds']:>9.1f}  {hp or '-'}"
+        )
+    if results["comparisons"]:
+        lines.append("")
+        lines.append("Paired tests (reciprocal rank@10 per test user, pooled over seeds):")
+        for c in results["comparisons"]:
+            lines.append(
+                f"  {c['model']:<18} vs {c['baseline']:<18} diff "
+                f"{c['mean_difference']:+.4f} CI [{c['ci_low']:+.4f}, "
+                f"{c['ci_high']:+.4f}] p={c['p_value']:.3g}"
+            )
+    return "\n".join(lines)
