@@ -23,6 +23,7 @@ import sys
 import tempfile
 
 import rnr_keras
+from rnr_keras.tuning.command import add_tune_parser
 from rnr_keras.datasets import DATASETS
 from rnr_keras.datasets import load
 
@@ -641,4 +642,4 @@ def _reproduce(args):
 
 
 # Each entry adds one sub-command.
-_COMMANDS = [_add_data, _add_train, _add_reproduce]
+_COMMANDS = [_add_data, _add_train, add_tune_parser, _add_reproduce]

@@ -23,7 +23,7 @@ PAIRS_BATCH_SIZE = 1024
 ROWS_BATCH_SIZE = 64
 
 
-def _epoch_batches(n, batch_size, shuffle, seed, make_epoch):
+def _epoch_batches(n, batch_size, shuffle, seed, make_epoch, drop_remainder=False):
     """Dataset of batches; a new seeded permutation every epoch.
 
     `make_epoch(order, epoch_seed)` turns the epoch's order of example
@@ -31,7 +31,13 @@ def _epoch_batches(n, batch_size, shuffle, seed, make_epoch):
     sampling), done once per epoch with large vectorised ops; batches are
     then cheap slices of those tensors.
     """
-    num_batches = -(-n // batch_size)
+    if drop_remainder and n >= batch_size:
+        # One batch shape means one XLA compilation. The few rows left over
+        # differ every epoch (fresh permutation), so all rows are used.
+        num_batches = n // batch_size
+    else:
+        drop_remainder = False
+        num_batches = -(-n // batch_size)
     # One random int64 per epoch: `rerandomize_each_iteration` draws a new
     # one each time Keras starts iterating the dataset (each epoch).
     epoch_seeds = tf.data.Dataset.random(
@@ -55,7 +61,7 @@ def _epoch_batches(n, batch_size, shuffle, seed, make_epoch):
                 epoch,
             )
         )
-        if rest:
+        if rest and not drop_remainder:
             out = out.concatenate(
                 tf.data.Dataset.from_tensors(
                     tf.nest.map_structure(lambda t: t[full * batch_size :], epoch)
@@ -203,7 +209,9 @@ def pair_dataset(
             x["negative"] = sample_negatives(user, keys, num_items, epoch_seed)
         return x, tf.gather(ratings, order)
 
-    return _epoch_batches(len(train), batch_size, shuffle, seed, make_epoch)
+    return _epoch_batches(
+        len(train), batch_size, shuffle, seed, make_epoch, drop_remainder=shuffle
+    )
 
 
 def user_dataset(

@@ -176,6 +176,14 @@ class MultiTaskModel(Recommender):
             if self.post_consumption and self.rater is not None
             else None
         )
+        # A head that alpha gives no weight is frozen: its variables then
+        # get no (absent) gradients and no optimizer slots.
+        if self.ranker is not None and not self.trains_ranker:
+            self.ranker.trainable = False
+        if self.rater is not None and not self.trains_rater:
+            self.rater.trainable = False
+            if self.post is not None:
+                self.post.trainable = False
         self.rank_loss_tracker = keras.metrics.Mean(name="rank_loss")
         self.rating_loss_tracker = keras.metrics.Mean(name="rating_loss")
         self.built = True

@@ -1,0 +1,244 @@
+import json
+
+import numpy as np
+import pytest
+
+from rnr_keras import cli
+from rnr_keras import protocol
+from rnr_keras import training
+from rnr_keras import zoo
+from rnr_keras.datasets import load
+from rnr_keras.zoo import command
+from tests.test_case import TestCase
+
+pytestmark = pytest.mark.usefixtures("private_dirs")
+
+NUM_USERS, NUM_ITEMS, PER_USER = 12, 15, 7
+
+
+@pytest.fixture
+def ml_dir(tmp_path):
+    """A MovieLens-100K-shaped folder: u.data (raw users 101..112, items
+    1..15) and u.item with titles."""
+    folder = tmp_path / "ml"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    lines = []
+    for user in range(101, 101 + NUM_USERS):
+        items = rng.choice(np.arange(1, NUM_ITEMS + 1), size=PER_USER, replace=False)
+        for t, item in enumerate(items):
+            lines.append(f"{user}\t{item}\t{rng.integers(1, 6)}\t{1000 * user + t}")
+    (folder / "u.data").write_text("\n".join(lines) + "\n")
+    (folder / "u.item").write_text(
+        "".join(f"{i}|Movie {i} (1995)|01-Jan-1995||http://x|0|1\n" for i in range(1, NUM_ITEMS + 1)),
+        encoding="latin-1",
+    )
+    return folder
+
+
+def _save(name, ml_dir, path):
+    data = load("ml-100k", data_dir=ml_dir)
+    split = protocol.all_but_last_one(data, n_users=data.num_users, seed=0)
+    kwargs = {} if name == "popularity" else {"embedding_dim": 4}
+    model = training.build_model(name, split.num_users, split.num_items, **kwargs)
+    model.adapt(split.train)
+    metrics = training.evaluate_model(model, split)
+    record = {
+        "model": name,
+        "label": training.LABELS[name],
+        "dataset": "ml-100k",
+        "seed": 0,
+        "protocol": split.params,
+        "hyperparameters": {"embedding_dim": 4},
+        "val": metrics["val"],
+        "test": metrics["test"],
+        "epochs": 0,
+    }
+    command.save_preset_from_run(model, record, split, path)
+    return model, split
+
+
+@pytest.fixture
+def main(monkeypatch):
+    """`cli.main` with `recommend` registered (until cli.py wires it)."""
+    if command.add_recommend_parser not in cli._COMMANDS:
+        monkeypatch.setattr(
+            cli, "_COMMANDS", [*cli._COMMANDS, command.add_recommend_parser]
+        )
+    return cli.main
+
+
+def _recommend(main, capsys, preset, user, *extra):
+    status = main(["recommend", "--preset", str(preset), "--user", str(user), *extra])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+class TestRecommend(TestCase):
+    def test_json_matches_the_model_through_the_id_maps(
+        self, main, capsys, ml_dir, tmp_path
+    ):
+        model, split = _save("svd", ml_dir, tmp_path / "svd")
+        status, out, _ = _recommend(
+            main, capsys, tmp_path / "svd", 105, "-k", "5", "--json",
+            "--data-dir", str(ml_dir),
+        )
+        assert status == 0
+        result = json.loads(out)
+        user = split.train.user_index(105)
+        items, scores = model.recommend([user], k=5)
+        assert result["user"] == 105 and result["preset"] == "svd"
+        assert [row["rank"] for row in result["items"]] == [1, 2, 3, 4, 5]
+        assert [row["item"] for row in result["items"]] == (
+            split.train.item_ids[items[0]].tolist()
+        )
+        np.testing.assert_allclose([r["score"] for r in result["items"]], scores[0])
+        np.testing.assert_allclose(
+            [r["rating"] for r in result["items"]],
+            model.predict_rating([user] * 5, items[0]),
+            rtol=1e-6,
+        )
+        assert [r["title"] for r in result["items"]] == [
+            f"Movie {item} (1995)" for item in split.train.item_ids[items[0]]
+        ]
+        seen = set(split.train.item_ids[split.train_items(user)].tolist())
+        assert result["training_items_excluded"] == len(seen)
+        assert not seen & {row["item"] for row in result["items"]}
+
+    def test_text_table(self, main, capsys, ml_dir, tmp_path):
+        _save("svd", ml_dir, tmp_path / "svd")
+        status, out, _ = _recommend(
+            main, capsys, tmp_path / "svd", 101, "-k", "3", "--data-dir", str(ml_dir)
+        )
+        assert status == 0
+        lines = out.splitlines()
+        assert lines[0].startswith("Top 3 for user 101 from preset svd (SVD);")
+        assert lines[1].split() == ["rank", "item", "score", "rating", "title"]
+        assert len(lines) == 5
+        for rank, line in enumerate(lines[2:], start=1):
+            fields = line.split()
+            assert int(fields[0]) == rank
+            float(fields[2]), float(fields[3])  # score and predicted rating
+            assert line.endswith("(1995)")
+
+    def test_models_without_a_rater_print_a_dash(
+        self, main, capsys, ml_dir, tmp_path, monkeypatch
+    ):
+        monkeypatch.delenv("RNR_DATA_DIR", raising=False)  # no titles either
+        _save("bpr", ml_dir, tmp_path / "bpr")
+        status, out, _ = _recommend(main, capsys, tmp_path / "bpr", 101, "-k", "2")
+        assert status == 0
+        for line in out.splitlines()[2:]:
+            assert line.split()[3:] == ["-", "-"]
+
+    def test_untrained_rater_prints_a_dash(self, main, capsys, ml_dir, tmp_path):
+        # alpha = 1 trains no rating head: its outputs mean nothing.
+        data = load("ml-100k", data_dir=ml_dir)
+        split = protocol.all_but_last_one(data, n_users=data.num_users)
+        model = training.build_model(
+            "rnr-bpr-svd", split.num_users, split.num_items, alpha=1.0, embedding_dim=4
+        )
+        model.adapt(split.train).save_to_preset(
+            tmp_path / "rnr", user_ids=data.user_ids, item_ids=data.item_ids
+        )
+        status, out, _ = _recommend(main, capsys, tmp_path / "rnr", 101, "--json")
+        assert status == 0
+        assert {row["rating"] for row in json.loads(out)["items"]} == {None}
+
+    def test_k_beyond_the_unseen_items_prints_them_all(
+        self, main, capsys, ml_dir, tmp_path
+    ):
+        _, split = _save("popularity", ml_dir, tmp_path / "pop")
+        status, out, _ = _recommend(main, capsys, tmp_path / "pop", 103, "-k", "50", "--json")
+        assert status == 0
+        user = split.train.user_index(103)
+        unseen = NUM_ITEMS - len(split.train_items(user))
+        rows = json.loads(out)["items"]
+        assert len(rows) == unseen
+        assert all(np.isfinite(row["score"]) for row in rows)
+
+    def test_preset_by_name(self, main, capsys, ml_dir, private_dirs):
+        _save("popularity", ml_dir, private_dirs / "popularity_ml-100k")
+        status, out, _ = _recommend(main, capsys, "popularity_ml-100k", 110, "-k", "1")
+        assert status == 0
+        assert "from preset popularity_ml-100k (Popularity)" in out
+
+    @pytest.mark.parametrize("user", ["999", "abc", "101.0"])
+    def test_unknown_user_exits_2_naming_it(
+        self, main, capsys, ml_dir, tmp_path, user
+    ):
+        _save("popularity", ml_dir, tmp_path / "pop")
+        status, out, err = _recommend(main, capsys, tmp_path / "pop", user)
+        assert status == 2 and out == ""
+        assert err.startswith(f"rnr-keras: error: Unknown user '{user}': ")
+        assert "no user with raw id" in err
+        assert len(err.splitlines()) == 1
+
+    def test_unknown_preset_exits_2_listing_known(
+        self, main, capsys, ml_dir, private_dirs
+    ):
+        _save("popularity", ml_dir, private_dirs / "popularity_ml-100k")
+        status, _, err = _recommend(main, capsys, "bpr_ml-100k", 101)
+        assert status == 2
+        assert "Unknown preset 'bpr_ml-100k'" in err
+        assert "popularity_ml-100k" in err
+
+    def test_bad_k_exits_2(self, main, capsys, ml_dir, tmp_path):
+        _save("popularity", ml_dir, tmp_path / "pop")
+        status, _, err = _recommend(main, capsys, tmp_path / "pop", 101, "-k", "0")
+        assert status == 2 and "`k` must be at least 1" in err
+
+
+class TestRawIdIndex:
+    def test_string_ids_stay_strings(self):
+        ids = np.array(["a7", "7", "b"])
+        assert command.raw_id_index("7", ids) == 1
+        with pytest.raises(ValueError, match="Unknown user 'c'"):
+            command.raw_id_index("c", ids)
+
+
+class TestSavePresetFromRun(TestCase):
+    def test_metadata_has_what_the_zoo_promises(self, ml_dir, tmp_path):
+        model, split = _save("svd", ml_dir, tmp_path / "svd_ml-100k")
+        metadata = zoo.metadata(tmp_path / "svd_ml-100k")
+        for key in (
+            "name", "model", "label", "dataset", "protocol", "hyperparameters",
+            "metrics", "versions", "date", "parameter_count", "data_fingerprint",
+        ):
+            assert key in metadata, key
+        assert metadata["name"] == "svd_ml-100k"
+        assert metadata["protocol"] == {
+            "name": "all_but_last_one",
+            "n_users": NUM_USERS,
+            "seed": 0,
+            "val_fraction": 0.5,
+        }
+        assert set(metadata["metrics"]["test"]) >= {"recall@10", "mrr@10", "ndcg@10"}
+        assert metadata["data_fingerprint"] == zoo.data_fingerprint(split)
+        assert metadata["training"] == {"seed": 0, "epochs": 0}
+        user_ids, item_ids = zoo.id_maps(tmp_path / "svd_ml-100k")
+        assert user_ids.tolist() == list(range(101, 101 + NUM_USERS))
+        assert item_ids.dtype == np.int64
+
+    def test_incomplete_record_is_refused(self, split, tmp_path):
+        model = training.build_model("popularity", split.num_users, split.num_items)
+        with pytest.raises(ValueError, match="lacks dataset, protocol"):
+            command.save_preset_from_run(
+                model.adapt(split.train),
+                {"model": "popularity", "label": "Popularity", "hyperparameters": {},
+                 "val": {}, "test": {}},
+                split,
+                tmp_path / "p",
+            )
+
+
+class TestCheckPresetTarget:
+    def test_refuses_only_a_taken_folder(self, tmp_path):
+        command.check_preset_target(tmp_path / "new")  # missing: fine
+        command.check_preset_target(tmp_path)  # empty: fine
+        (tmp_path / "config.json").write_text("{}")
+        with pytest.raises(FileExistsError, match="--overwrite"):
+            command.check_preset_target(tmp_path)
+        command.check_preset_target(tmp_path, overwrite=True)
+        with pytest.raises(FileExistsError, match="not a folder"):
+            command.check_preset_target(tmp_path / "config.json", overwrite=True)
