@@ -10,6 +10,9 @@ import os
 
 # TensorFlow is the default backend; another can be chosen with KERAS_BACKEND.
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# TensorFlow's C++ start-up chatter (oneDNN, CPU features) drowns progress
+# output; set TF_CPP_MIN_LOG_LEVEL yourself to see it.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __version__ = "0.1.0"
 

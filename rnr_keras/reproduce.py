@@ -311,7 +311,10 @@ def _chart(results):
             color=["#999999" if "(" not in label else "#4477aa" for label in labels],
         )
         axis.set_xticks(positions, labels, rotation=35, ha="right", fontsize=8)
-        axis.set_title(f"{title} (mean ± std over {len(results['seeds'])} seeds)")
+        n_seeds = len(results["seeds"])
+        axis.set_title(
+            f"{title} (mean ± std over {n_seeds} seed{'s' if n_seeds > 1 else ''})"
+        )
         axis.grid(axis="y", alpha=0.3)
     figure.suptitle(f"rnr_keras reproduce: {results['dataset']}")
     figure.tight_layout()

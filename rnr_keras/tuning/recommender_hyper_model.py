@@ -1,5 +1,6 @@
 """The keras-tuner HyperModel every zoo model's hypermodel builds on."""
 
+import json
 import numbers
 
 import keras
@@ -25,6 +26,11 @@ HIDDEN_ACTIVATION = ["sigmoid", "tanh", "relu", "identity"]
 
 #: The one hyperparameter that is not a constructor argument.
 LEARNING_RATE_NAME = "learning_rate"
+
+
+def fit_key(hp):
+    """A hashable key of a trial's hyperparameter values."""
+    return json.dumps(hp.values, sort_keys=True, default=str)
 
 
 def model_hyperparameters(values):
@@ -154,6 +160,7 @@ class RecommenderHyperModel(keras_tuner.HyperModel):
         self.optimizer = optimizer
         self.seed = int(seed)
         self.verbose = verbose
+        self.fit_records = {}
 
     @property
     def model_class(self):
@@ -260,7 +267,7 @@ class RecommenderHyperModel(keras_tuner.HyperModel):
         epochs = self.epochs if epochs is None else epochs
         # A History of our own: it records the epochs whatever Keras does.
         history = keras.callbacks.History()
-        training.fit_model(
+        fit = training.fit_model(
             model,
             self.split,
             epochs=max(epochs - initial_epoch, 1),
@@ -271,6 +278,8 @@ class RecommenderHyperModel(keras_tuner.HyperModel):
             verbose=self.verbose if verbose is None else verbose,
             callbacks=[*callbacks, history],
         )
+        # What `tune` reports for the winner without training it again.
+        self.fit_records[fit_key(hp)] = fit
         return history
 
     def validation_metrics(self, model):

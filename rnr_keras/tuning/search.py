@@ -6,11 +6,13 @@ import json
 import os
 import tempfile
 import time
+import warnings
 
 import keras
 import keras_tuner
 
 from rnr_keras import training
+from rnr_keras.tuning.recommender_hyper_model import fit_key
 from rnr_keras.tuning.registry import hypermodel_for
 from rnr_keras.tuning.resumable_grid_oracle import ResumableGridOracle
 
@@ -203,6 +205,7 @@ def tune(
     overwrite=False,
     project_name=None,
     return_model=False,
+    retrain=False,
 ):
     """Searches `name`'s hyperparameters, then retrains and tests the best.
 
@@ -233,8 +236,12 @@ def tune(
         overwrite: bool. Discard an earlier search in `directory`.
             Defaults to `False`.
         project_name: str or `None`. See `make_tuner`.
-        return_model: bool. Also return the retrained model. Defaults to
+        return_model: bool. Also return the chosen model. Defaults to
             `False`.
+        retrain: bool. Train the best hyperparameters again from scratch
+            instead of reloading the best trial's best-epoch checkpoint.
+            Defaults to `False`; a trial that ran in an earlier (stopped)
+            process is always retrained, since its timings are not known.
 
     Returns:
         dict (JSON-serialisable): `model`, `label`, `tuner`, `space`,
@@ -286,26 +293,39 @@ def tune(
         trials = trial_records(search)
         best = search.get_best_hyperparameters(1)
         best_trial = search.oracle.get_best_trials(1)
-    if not best:
-        raise RuntimeError(
-            f"No trial of the {tuner} search for {name!r} completed; see "
-            "keras-tuner's messages above."
-        )
-    best_hp = best[0]
+        if not best:
+            raise RuntimeError(
+                f"No trial of the {tuner} search for {name!r} completed; see "
+                "keras-tuner's messages above."
+            )
+        best_hp = best[0]
+        fit = None if retrain else hypermodel.fit_records.get(fit_key(best_hp))
+        model = None
+        if fit is not None and getattr(hypermodel, "trainable", True):
+            # The trial's checkpoint holds its best epoch's weights (those
+            # early stopping restored), the stored history included; it
+            # must be read before a temporary search folder goes away.
+            keras.utils.clear_session()
+            with quiet, warnings.catch_warnings():
+                # The checkpoint carries optimizer slots the fresh model's
+                # optimizer has not built yet; only the weights matter.
+                warnings.filterwarnings("ignore", "Skipping variable loading")
+                model = search.get_best_models(1)[0]
 
-    # Retrain from scratch: the search kept no model in memory.
-    keras.utils.clear_session()
-    model = hypermodel.build(best_hp)
-    fit = training.fit_model(
-        model,
-        split,
-        epochs=epochs,
-        patience=patience,
-        batch_size=batch_size,
-        optimizer=getattr(model, "optimizer", None) or optimizer,
-        seed=seed,
-        verbose=verbose,
-    )
+    if model is None:
+        # Retrain from scratch: no checkpoint or timings of the winner.
+        keras.utils.clear_session()
+        model = hypermodel.build(best_hp)
+        fit = training.fit_model(
+            model,
+            split,
+            epochs=epochs,
+            patience=patience,
+            batch_size=batch_size,
+            optimizer=getattr(model, "optimizer", None) or optimizer,
+            seed=seed,
+            verbose=verbose,
+        )
     metrics = training.evaluate_model(model, split)
     results = {
         "model": name,
