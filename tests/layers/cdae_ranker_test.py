@@ -1,0 +1,112 @@
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from rnr_keras.layers import CDAERanker
+from tests.test_case import TestCase
+
+
+def built(corruption=0.0, hidden_activation="sigmoid"):
+    ranker = CDAERanker(
+        corruption=corruption, hidden_activation=hidden_activation
+    )
+    ranker.build_for(num_users=2, num_items=3, embedding_dim=2)
+    ranker.encoder.assign([[1.0, 0.0], [0.0, 1.0], [1.0, -1.0]])
+    ranker.hidden_bias.assign([0.5, -0.5])
+    ranker.output_bias.assign([0.0, 1.0, -1.0])
+    return ranker
+
+
+USERS = np.array([[0.0, 1.0], [1.0, 1.0]], dtype="float32")
+ITEMS = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], dtype="float32")
+ROWS = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]], dtype="float32")
+
+
+class TestCDAERanker:
+    def test_weights(self):
+        ranker = CDAERanker()
+        ranker.build_for(num_users=4, num_items=6, embedding_dim=3)
+        shapes = {w.path.split("/")[-1]: tuple(w.shape) for w in ranker.weights}
+        assert shapes == {
+            "encoder": (6, 3),
+            "hidden_bias": (3,),
+            "output_bias": (6,),
+        }
+        assert ranker.input_mode == "rows"
+
+    def test_forward_pass_by_hand(self):
+        ranker = built(corruption=0.5, hidden_activation="relu")
+        # Row 0: x W = [2, -1]; + V_u [0, 1] + b [0.5, -0.5] -> relu [2.5, 0].
+        # Row 1: x W = [0, 1]; + [1, 1] + b -> [1.5, 1.5].
+        hidden = np.array([[2.5, 0.0], [1.5, 1.5]])
+        expected = hidden @ ITEMS.T + [0.0, 1.0, -1.0]
+        np.testing.assert_allclose(
+            ranker.score_all(USERS, ITEMS, ROWS), expected
+        )
+        np.testing.assert_allclose(
+            ranker(USERS, ITEMS, ROWS, training=False), expected
+        )
+
+    def test_training_drops_and_rescales_inputs(self):
+        ranker = built(corruption=0.5, hidden_activation="identity")
+        keras.utils.set_random_seed(0)
+        rows = np.ones((64, 3), dtype="float32")
+        users = np.zeros((64, 2), dtype="float32")
+        logits = ops.convert_to_numpy(ranker(users, ITEMS, rows, training=True))
+        # With identity activation hidden = x~ W + b; recover x~ W.
+        encoded = np.linalg.lstsq(
+            ITEMS, (logits - [0.0, 1.0, -1.0]).T, rcond=None
+        )[0].T - [0.5, -0.5]
+        # x~ entries are 0 or 2 (dropped, or kept and scaled by 1 / 0.5);
+        # with W's columns, x~ W = (x~_0 + x~_2, x~_1 - x~_2).
+        first = set(np.round(encoded[:, 0], 4).tolist())
+        second = set(np.round(encoded[:, 1], 4).tolist())
+        assert first <= {0.0, 2.0, 4.0} and len(first) > 1
+        assert second <= {-2.0, 0.0, 2.0} and len(second) > 1
+
+    def test_loss_by_hand(self):
+        ranker = built()
+        logits = np.array([[2.0, -1.0, 0.0], [0.5, 3.0, -2.0]], dtype="float32")
+        loss = float(ranker.loss(ops.convert_to_tensor(logits), ROWS))
+        bce = (
+            np.maximum(logits, 0)
+            - logits * ROWS
+            + np.log1p(np.exp(-np.abs(logits)))
+        )
+        assert loss == pytest.approx(bce.sum() / ROWS.sum(), rel=1e-6)
+
+    def test_penalty_weighs_encoder_rows(self):
+        ranker = built()
+        weights = np.array([2.0, 0.0, 1.0], dtype="float32")
+        # Encoder row norms: 1, 1, 2.
+        assert float(
+            ranker.penalty(ops.convert_to_tensor(weights))
+        ) == pytest.approx(4.0)
+
+    @pytest.mark.parametrize("corruption", [1.0, -0.1])
+    def test_bad_corruption(self, corruption):
+        with pytest.raises(
+            ValueError,
+            match=rf"`corruption` must be in \[0, 1\). Received: corruption={corruption}",
+        ):
+            CDAERanker(corruption=corruption)
+
+    def test_bad_activation(self):
+        with pytest.raises(
+            ValueError,
+            match="`hidden_activation` must be one of .* "
+            "Received: hidden_activation='softmax'",
+        ):
+            CDAERanker(hidden_activation="softmax")
+
+
+class TestCDAERankerSerialization(TestCase):
+    def test_serialization(self):
+        revived = self.run_serialization_test(
+            CDAERanker(corruption=0.5, hidden_activation="identity")
+        )
+        assert (revived.corruption, revived.hidden_activation) == (
+            0.5,
+            "identity",
+        )
