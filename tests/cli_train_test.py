@@ -2,12 +2,14 @@ import json
 import os
 
 import keras
+import numpy as np
 import pytest
 
 import rnr_keras
 from rnr_keras import cli
 from rnr_keras import protocol
 from rnr_keras import training
+from rnr_keras import zoo
 from rnr_keras.datasets import load
 
 # A tiny synthetic dataset and two epochs keep every run to seconds.
@@ -139,6 +141,56 @@ class TestTrain:
         assert "num_users" not in hyperparameters
         loaded = keras.saving.load_model(str(out / "model.keras"))
         assert (loaded.alpha, loaded.l2, loaded.embedding_dim) == (0.8, 0.01, 8)
+
+
+class TestSavePreset:
+    @pytest.mark.parametrize("name", ["rnr-cdae-svd", "svd"])
+    def test_preset_scores_like_the_run_once_its_history_is_rebuilt(
+        self, name, tmp_path, capsys, monkeypatch
+    ):
+        monkeypatch.delenv("RNR_DATA_DIR", raising=False)
+        out, preset = tmp_path / "run", tmp_path / "preset"
+        assert _train(name, out, "--save-preset", str(preset)) == 0
+        assert f"Saved preset {preset}" in capsys.readouterr().out
+        record = json.loads((out / "metrics.json").read_text())
+        metadata = zoo.metadata(preset)
+        assert metadata["dataset"] == "synthetic"
+        assert metadata["dataset_args"] == TINY
+        assert metadata["protocol"] == record["protocol"]
+        assert metadata["hyperparameters"] == record["hyperparameters"]
+        assert metadata["metrics"] == {"val": record["val"], "test": record["test"]}
+        assert metadata["interaction_history"]["shipped"] is False
+
+        run = keras.saving.load_model(str(out / "model.keras"))
+        # The synthetic split is re-created from metadata's dataset_args.
+        loaded = zoo.load(preset)
+        assert loaded.interaction_history is not None
+        users = np.arange(run.num_users)
+        np.testing.assert_array_equal(loaded.score(users), run.score(users))
+        np.testing.assert_array_equal(
+            loaded.recommend(users)[0], run.recommend(users)[0]
+        )
+        split = zoo.recorded_split(preset)
+        assert training.evaluate_model(loaded, split) == {
+            "val": record["val"],
+            "test": record["test"],
+        }
+
+    def test_a_taken_folder_fails_before_training(self, tmp_path, capsys):
+        preset = tmp_path / "preset"
+        preset.mkdir()
+        (preset / "notes.txt").write_text("mine")
+        out = tmp_path / "run"
+        status = _train("bpr", out, "--save-preset", str(preset))
+        captured = capsys.readouterr()
+        assert status == 2
+        assert captured.err == (
+            f"rnr-keras: error: --save-preset {preset}: the folder exists and "
+            "is not empty; choose a new folder or remove it\n"
+        )
+        assert "Training" not in captured.out
+        assert not out.exists()
+        assert os.listdir(preset) == ["notes.txt"]
 
 
 class TestTrainErrors:

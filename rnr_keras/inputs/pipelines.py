@@ -38,11 +38,13 @@ def _epoch_batches(n, batch_size, shuffle, seed, make_epoch, drop_remainder=Fals
     else:
         drop_remainder = False
         num_batches = -(-n // batch_size)
-    # One random int64 per epoch: `rerandomize_each_iteration` draws a new
-    # one each time Keras starts iterating the dataset (each epoch).
-    epoch_seeds = tf.data.Dataset.random(
-        seed=seed, rerandomize_each_iteration=True
-    ).take(1)
+    # Keras iterates the dataset afresh every epoch; this counter numbers
+    # the iterations, so epoch e of any run with `seed` sees the same
+    # batches (TensorFlow's global seed plays no part).
+    epoch_counter = tf.Variable(-1, dtype=tf.int64, trainable=False)
+    epoch_seeds = tf.data.Dataset.from_tensors(tf.constant(0, tf.int64)).map(
+        lambda _: int(seed) * 1_000_003 + epoch_counter.assign_add(1)
+    )
 
     def batches(epoch_seed):
         if shuffle:

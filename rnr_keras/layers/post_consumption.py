@@ -5,9 +5,6 @@ from keras import ops
 
 from rnr_keras.api_export import rnr_export
 
-_ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
-
-
 @rnr_export
 class PostConsumption(keras.layers.Layer):
     """Item deviations Id and one tied fully connected layer FC_theta.
@@ -28,6 +25,8 @@ class PostConsumption(keras.layers.Layer):
         Recommender Systems. RecSys 2018.
     """
 
+    ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
+
     def __init__(
         self,
         num_items: int,
@@ -36,9 +35,15 @@ class PostConsumption(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if activation not in _ACTIVATIONS:
+        for name, value in (("num_items", num_items), ("embedding_dim", embedding_dim)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(
+                    f"`{name}` must be a positive integer. Received: "
+                    f"{name}={value!r}"
+                )
+        if activation not in self.ACTIVATIONS:
             raise ValueError(
-                f"`activation` must be one of {_ACTIVATIONS}. Received: "
+                f"`activation` must be one of {self.ACTIVATIONS}. Received: "
                 f"activation={activation!r}"
             )
         self.num_items = num_items

@@ -40,6 +40,22 @@ def _resolve(component, registry, base, argument):
     return component
 
 
+def _has_strategy():
+    if keras.backend.backend() != "tensorflow":
+        return False
+    import tensorflow as tf
+
+    return tf.distribute.has_strategy()
+
+
+def _num_replicas():
+    if not _has_strategy():
+        return 1.0
+    import tensorflow as tf
+
+    return float(tf.distribute.get_strategy().num_replicas_in_sync)
+
+
 def _reject_head_arguments(cls_name, kwargs, alpha):
     """Single-task models fix their heads; refuse arguments that disagree."""
     given = kwargs.pop("alpha", alpha)
@@ -158,6 +174,11 @@ class MultiTaskModel(Recommender):
         self.alpha = float(alpha)
         self.l2 = float(l2)
         self.post_consumption = bool(post_consumption)
+        if activation not in PostConsumption.ACTIVATIONS:
+            raise ValueError(
+                f"`activation` must be one of {PostConsumption.ACTIVATIONS}. "
+                f"Received: activation={activation!r}"
+            )
         self.activation = activation
 
         self.user_embedding = keras.layers.Embedding(
@@ -220,9 +241,12 @@ class MultiTaskModel(Recommender):
             **kwargs: passed to `keras.Model.compile`.
         """
         if jit_compile is None:
+            # Not under a tf.distribute strategy: XLA there cannot reach
+            # the other replicas' variables (Keras's own "auto" agrees).
             jit_compile = (
                 self.input_mode == "pairs"
                 and self.history_size >= JIT_MIN_INTERACTIONS
+                and not _has_strategy()
             )
         super().compile(
             optimizer=optimizers.get(optimizer), jit_compile=jit_compile, **kwargs
@@ -345,7 +369,9 @@ class MultiTaskModel(Recommender):
         self.rank_loss_tracker.update_state(rank_loss)
         self.rating_loss_tracker.update_state(rating_loss)
         total = self.alpha * rank_loss + (1.0 - self.alpha) * rating_loss
-        return total + self.l2 * penalty
+        # Per-replica means: each replica's gradients are summed across
+        # replicas, so scale as Keras's built-in losses do.
+        return (total + self.l2 * penalty) / _num_replicas()
 
     def score_batch(self, users):
         user_vectors = self.user_embedding(users)

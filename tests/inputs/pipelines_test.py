@@ -186,12 +186,6 @@ class TestPairDataset:
         np.testing.assert_array_equal(x["item"], train.items)
         np.testing.assert_array_equal(y, train.ratings)
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="BUG: epoch seeds come from tf.data.Dataset.random, which mixes "
-        "in TensorFlow's global seed, so batches are not a pure function of "
-        "`seed` and the epoch number as the module docstring says",
-    )
     def test_batches_do_not_depend_on_global_seed(self):
         train = dense_train()
         tf.random.set_seed(1)

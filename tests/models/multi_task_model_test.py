@@ -207,21 +207,9 @@ class TestMirroredStrategy:
     def test_pairs_model_fits(self, mirrored):
         check_fitted(mirrored["rnr_bpr"])
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="BUG: MultiTaskModel.compile picks jit_compile=True for pair "
-        "batches of large training sets even under tf.distribute; XLA then "
-        "cannot read the other replica's variables (InvalidArgumentError)",
-    )
     def test_large_pairs_model_fits_with_default_compile(self, mirrored):
         check_fitted(mirrored["rnr_bpr_large"])
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="BUG: MultiTaskModel.compute_loss does not scale the loss by "
-        "1 / num_replicas, so gradients are summed over replicas (steps "
-        "num_replicas times too large) and the logged loss is inflated",
-    )
     def test_distributed_step_equals_single_device_step(self, mirrored):
         step = mirrored["cdae"]
         assert "error" not in step, step.get("error")

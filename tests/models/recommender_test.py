@@ -57,11 +57,6 @@ class TestRecommend:
             for u in users
         )
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="BUG: recommend(exclude_seen=True) fills the top-k with "
-        "training items (score -inf) when fewer than k unseen items remain",
-    )
     def test_exclude_seen_never_returns_training_items_when_few_are_left(self):
         model = hand_set_bpr()
         # User 2 has seen 3 of 5 items: only 2 unseen items for k=4.

@@ -10,30 +10,12 @@ from rnr_keras import zoo
 from rnr_keras.datasets import load
 from rnr_keras.zoo import command
 from tests.test_case import TestCase
+from tests.zoo.conftest import ML_ITEMS
+from tests.zoo.conftest import ML_USERS
 
 pytestmark = pytest.mark.usefixtures("private_dirs")
 
-NUM_USERS, NUM_ITEMS, PER_USER = 12, 15, 7
-
-
-@pytest.fixture
-def ml_dir(tmp_path):
-    """A MovieLens-100K-shaped folder: u.data (raw users 101..112, items
-    1..15) and u.item with titles."""
-    folder = tmp_path / "ml"
-    folder.mkdir()
-    rng = np.random.default_rng(0)
-    lines = []
-    for user in range(101, 101 + NUM_USERS):
-        items = rng.choice(np.arange(1, NUM_ITEMS + 1), size=PER_USER, replace=False)
-        for t, item in enumerate(items):
-            lines.append(f"{user}\t{item}\t{rng.integers(1, 6)}\t{1000 * user + t}")
-    (folder / "u.data").write_text("\n".join(lines) + "\n")
-    (folder / "u.item").write_text(
-        "".join(f"{i}|Movie {i} (1995)|01-Jan-1995||http://x|0|1\n" for i in range(1, NUM_ITEMS + 1)),
-        encoding="latin-1",
-    )
-    return folder
+NUM_USERS, NUM_ITEMS = ML_USERS, ML_ITEMS
 
 
 def _save(name, ml_dir, path):
@@ -59,12 +41,7 @@ def _save(name, ml_dir, path):
 
 
 @pytest.fixture
-def main(monkeypatch):
-    """`cli.main` with `recommend` registered (until cli.py wires it)."""
-    if command.add_recommend_parser not in cli._COMMANDS:
-        monkeypatch.setattr(
-            cli, "_COMMANDS", [*cli._COMMANDS, command.add_recommend_parser]
-        )
+def main():
     return cli.main
 
 
@@ -149,13 +126,91 @@ class TestRecommend(TestCase):
         self, main, capsys, ml_dir, tmp_path
     ):
         _, split = _save("popularity", ml_dir, tmp_path / "pop")
-        status, out, _ = _recommend(main, capsys, tmp_path / "pop", 103, "-k", "50", "--json")
+        status, out, _ = _recommend(
+            main, capsys, tmp_path / "pop", 103, "-k", "50", "--json",
+            "--data-dir", str(ml_dir),
+        )
         assert status == 0
         user = split.train.user_index(103)
         unseen = NUM_ITEMS - len(split.train_items(user))
         rows = json.loads(out)["items"]
         assert len(rows) == unseen
         assert all(np.isfinite(row["score"]) for row in rows)
+
+    def test_training_items_come_from_rnr_data_dir(
+        self, main, capsys, ml_dir, tmp_path, monkeypatch
+    ):
+        # CDAE scores from the training history, which presets do not ship.
+        model, split = _save("cdae", ml_dir, tmp_path / "cdae")
+        (tmp_path / "data").mkdir()
+        (tmp_path / "data" / "ml-100k").symlink_to(ml_dir)
+        monkeypatch.setenv("RNR_DATA_DIR", str(tmp_path / "data"))
+        status, out, _ = _recommend(main, capsys, tmp_path / "cdae", 104, "--json")
+        assert status == 0
+        result = json.loads(out)
+        user = split.train.user_index(104)
+        items, scores = model.recommend([user], k=10)
+        keep = np.isfinite(scores[0])
+        assert [row["item"] for row in result["items"]] == (
+            split.train.item_ids[items[0][keep]].tolist()
+        )
+        assert result["training_items_excluded"] == len(split.train_items(user))
+        assert "note" not in result
+
+    def test_without_the_data_cdae_fails_saying_where_to_put_it(
+        self, main, capsys, ml_dir, tmp_path
+    ):
+        _save("rnr-cdae-svd", ml_dir, tmp_path / "rnr")
+        status, out, err = _recommend(main, capsys, tmp_path / "rnr", 101)
+        assert status == 2 and out == ""
+        assert err.startswith(
+            "rnr-keras: error: Preset 'rnr' (RnR(CDAE,SVD)) needs its training "
+            "data to score, and presets do not ship it"
+        )
+        assert "ml-100k was not found" in err
+        assert "--data-dir DIR" in err and "RNR_DATA_DIR" in err
+        assert "rnr-keras data info ml-100k" in err
+        assert len(err.splitlines()) == 1
+
+    def test_without_the_data_bpr_recommends_and_says_seen_items_stay(
+        self, main, capsys, ml_dir, tmp_path
+    ):
+        model, split = _save("bpr", ml_dir, tmp_path / "bpr")
+        status, out, _ = _recommend(main, capsys, tmp_path / "bpr", 101, "-k", "15", "--json")
+        assert status == 0
+        result = json.loads(out)
+        assert result["training_items_excluded"] is None
+        assert result["note"].startswith(
+            "training items not excluded: ml-100k was not found"
+        )
+        # Every item, the training ones included, by the model's scores.
+        user = split.train.user_index(101)
+        items, _ = model.recommend([user], k=15, exclude_seen=False)
+        assert [row["item"] for row in result["items"]] == (
+            split.train.item_ids[items[0]].tolist()
+        )
+        status, out, _ = _recommend(main, capsys, tmp_path / "bpr", 101, "-k", "2")
+        assert status == 0
+        assert out.splitlines()[0].endswith(
+            "(BPR); training items not excluded: ml-100k was not found; pass "
+            "--data-dir DIR (the folder holding its files) or set RNR_DATA_DIR "
+            "to the folder holding ml-100k/ (`rnr-keras data info ml-100k` "
+            "downloads it into the cache)."
+        )
+
+    def test_other_data_in_data_dir_is_refused(
+        self, main, capsys, ml_dir, tmp_path
+    ):
+        _save("bpr", ml_dir, tmp_path / "bpr")
+        lines = (ml_dir / "u.data").read_text().splitlines()
+        other = tmp_path / "other"
+        other.mkdir()
+        (other / "u.data").write_text("\n".join(lines[:-1]) + "\n")
+        status, _, err = _recommend(
+            main, capsys, tmp_path / "bpr", 101, "--data-dir", str(other)
+        )
+        assert status == 2
+        assert "The ml-100k data found differs from the data preset 'bpr'" in err
 
     def test_preset_by_name(self, main, capsys, ml_dir, private_dirs):
         _save("popularity", ml_dir, private_dirs / "popularity_ml-100k")
@@ -187,6 +242,12 @@ class TestRecommend(TestCase):
         _save("popularity", ml_dir, tmp_path / "pop")
         status, _, err = _recommend(main, capsys, tmp_path / "pop", 101, "-k", "0")
         assert status == 2 and "`k` must be at least 1" in err
+
+
+def test_recommend_is_the_last_command():
+    assert cli._COMMANDS[-1] is command.add_recommend_parser
+    names = list(cli._build_parser()._subparsers._group_actions[0].choices)
+    assert names == ["data", "train", "tune", "reproduce", "recommend"]
 
 
 class TestRawIdIndex:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from rnr_keras import inputs
+from rnr_keras import models
 from rnr_keras import training
 from rnr_keras import zoo
 from rnr_keras.datasets import Interactions
@@ -15,8 +16,12 @@ from rnr_keras.models import MultiTaskModel
 from rnr_keras.models import Popularity
 from rnr_keras.models import Recommender
 from rnr_keras.models import RnRModel
+from rnr_keras import protocol
+from rnr_keras.datasets import load
+from rnr_keras.zoo import command
 from rnr_keras.zoo import preset_utils
 from tests.test_case import TestCase
+from tests.zoo.conftest import TINY
 
 pytestmark = pytest.mark.usefixtures("private_dirs")
 
@@ -68,9 +73,9 @@ class TestRoundTrip(TestCase):
 
         assert sorted(os.listdir(path)) == sorted(preset_utils.PRESET_FILES)
         for loaded in (
-            Recommender.from_preset(path),
-            type(model).from_preset(path),
-            zoo.load(path),
+            Recommender.from_preset(path, data=split.train),
+            type(model).from_preset(path, data=split.train),
+            zoo.load(path, data=split.train),
         ):
             assert type(loaded) is type(model)
             assert loaded.get_config() == model.get_config()
@@ -125,6 +130,7 @@ class TestRoundTrip(TestCase):
         assert "compile_config" not in config
         expected = keras.saving.serialize_keras_object(model)
         expected.pop("compile_config")
+        expected["config"]["history_size"] = 0  # the history is not shipped
         assert config == json.loads(json.dumps(expected))
         loaded = RnRModel.from_preset(path)
         users = np.arange(split.num_users)
@@ -147,6 +153,189 @@ class TestRoundTrip(TestCase):
         assert zoo.list() == ["svd_tiny"]
         loaded = zoo.load("svd_tiny")
         np.testing.assert_array_equal(loaded.score([0, 1]), model.score([0, 1]))
+
+
+def _save_recorded(model, split, path, dataset_args=TINY):
+    """Saves `model` with the record `rnr-keras train` writes (the tiny
+    synthetic dataset and its split, so `data="auto"` can re-create it)."""
+    record = {
+        "model": "tiny",
+        "label": type(model).__name__,
+        "dataset": "synthetic",
+        "dataset_args": dataset_args,
+        "protocol": split.params,
+        "hyperparameters": {},
+        "val": {},
+        "test": {},
+    }
+    return command.save_preset_from_run(model, record, split, path)
+
+
+def _values(model):
+    return {v.path: keras.ops.convert_to_numpy(v) for v in model.weights}
+
+
+class TestHistoryIsNotShipped(TestCase):
+    """The training history is the data: presets leave it out, loading
+    rebuilds it from the user's copy."""
+
+    @pytest.mark.parametrize("name", list(training.MODELS))
+    def test_files_hold_no_history(self, name, split, tmp_path):
+        model = _tiny_model(name, split)
+        path = _save_recorded(model, split, tmp_path / "p")
+        weights = _weights_in(os.path.join(path, "model.weights.h5"))
+        assert weights and not [k for k in weights if "history" in k]
+        config = json.loads(open(os.path.join(path, "config.json")).read())
+        assert config["config"]["history_size"] == 0
+        history = zoo.metadata(path)["interaction_history"]
+        assert history == {
+            "shipped": False,
+            "note": preset_utils.HISTORY_NOTE,
+            "interactions": len(split.train),
+            "ratings": model.history_with_ratings,
+            "fingerprint": zoo.history_fingerprint(
+                split.train, with_ratings=model.history_with_ratings
+            ),
+        }
+        assert history["ratings"] == (name.endswith("cdae-svd"))
+        assert zoo.history_fingerprint(model.interaction_history) == (
+            history["fingerprint"]
+        )
+
+    @pytest.mark.parametrize("name", list(training.MODELS))
+    def test_auto_rebuilds_it_from_the_recorded_split(self, name, split, tmp_path):
+        model = _tiny_model(name, split)
+        path = _save_recorded(model, split, tmp_path / "p")
+        loaded = zoo.load(path)  # data="auto": re-creates the synthetic split
+        assert loaded.missing_history_reason is None
+        # Every weight equal, bit for bit: the history, and the statistics
+        # `adapt` re-sets (Popularity's counts, SVD's mean rating).
+        assert _values(loaded).keys() == _values(model).keys()
+        for key, value in _values(model).items():
+            np.testing.assert_array_equal(_values(loaded)[key], value, err_msg=key)
+        users = np.arange(split.num_users)
+        np.testing.assert_array_equal(loaded.score(users), model.score(users))
+        np.testing.assert_array_equal(
+            loaded.recommend(users, k=5)[0], model.recommend(users, k=5)[0]
+        )
+
+    def test_statistics_are_checked_after_adapt(self, split, tmp_path):
+        model = _tiny_model("rnr-bpr-svd", split)
+        rater = model.rater
+        path = _save_recorded(model, split, tmp_path / "p")
+        loaded = zoo.load(path, data=None)
+        np.testing.assert_array_equal(
+            loaded.rater.global_mean.numpy(), rater.global_mean.numpy()
+        )
+        train = split.train
+        # Same (user, item) rows, so the same stored history (this model
+        # keeps no ratings), but another mean rating.
+        shifted = Interactions(
+            train.users, train.items, train.ratings + 1.0, train.timestamps,
+            user_ids=train.user_ids, item_ids=train.item_ids,
+        )
+        with pytest.raises(ValueError, match="changed the shipped weight "
+                           "svd_rater/global_mean"):
+            zoo.load(path, data=shifted)
+
+    def test_without_the_data_it_loads_without_history(self, split, tmp_path, monkeypatch):
+        saved = {}
+        for name in ("bpr", "cdae"):
+            saved[name] = _tiny_model(name, split)
+            _save_recorded(saved[name], split, tmp_path / name)
+
+        def unavailable(*args, **kwargs):
+            raise FileNotFoundError("no u.data (simulated)")
+
+        monkeypatch.setattr("rnr_keras.datasets.load", unavailable)
+        bpr = zoo.load(tmp_path / "bpr")
+        assert bpr.interaction_history is None
+        users = np.arange(split.num_users)
+        np.testing.assert_array_equal(bpr.score(users), saved["bpr"].score(users))
+        np.testing.assert_array_equal(
+            bpr.recommend(users, exclude_seen=False)[0],
+            saved["bpr"].recommend(users, exclude_seen=False)[0],
+        )
+        with pytest.raises(ValueError) as info:
+            bpr.recommend(users)
+        message = str(info.value)
+        assert message.startswith(
+            "BPR has no training history: the preset 'bpr' ships no training "
+            "history (the data's licence forbids redistributing it) and it "
+            "could not be rebuilt: synthetic was not found: no u.data"
+        )
+        assert "Set RNR_DATA_DIR" in message and "data=" in message
+        cdae = zoo.load(tmp_path / "cdae")
+        with pytest.raises(ValueError, match="CDAE has no training history: "
+                           "the preset 'cdae' ships no training history"):
+            cdae.score(users)
+
+    def test_scores_without_history_equal_the_models(self, split, tmp_path):
+        model = _tiny_model("vanilla-bpr-svd", split)
+        path = _save_recorded(model, split, tmp_path / "p")
+        loaded = zoo.load(path, data=None)
+        assert loaded.interaction_history is None
+        users = np.arange(split.num_users)
+        np.testing.assert_array_equal(loaded.score(users), model.score(users))
+        with pytest.raises(ValueError, match="loaded with data=None"):
+            loaded.recommend(users)
+
+    def test_other_data_is_refused(self, split, tmp_path):
+        model = _tiny_model("cdae", split)
+        path = _save_recorded(model, split, tmp_path / "p")
+        # Same data and index space, fewer held-out users: more training rows.
+        other = protocol.all_but_last_one(load("synthetic", **TINY), n_users=20)
+        with pytest.raises(ValueError, match="is not the training data of "
+                           "the preset 'p': .* fingerprint differs"):
+            zoo.load(path, data=other.train)
+        with pytest.raises(ValueError, match="is not the split the preset 'p'"):
+            zoo.load(path, data=other)
+        loaded = zoo.load(path, data=split)
+        np.testing.assert_array_equal(loaded.score([0, 1]), model.score([0, 1]))
+        small = Interactions(users=[0, 1], items=[1, 0])
+        with pytest.raises(ValueError, match="`data` does not match the model"):
+            zoo.load(path, data=small)
+        for data in ("yes", [0, 1]):
+            with pytest.raises(ValueError, match="`data` must be 'auto', None"):
+                zoo.load(path, data=data)
+
+    def test_auto_refuses_local_data_that_differs(self, split, tmp_path):
+        model = _tiny_model("bpr", split)
+        # The record names data the preset was not trained on.
+        path = _save_recorded(
+            model, split, tmp_path / "p", dataset_args={**TINY, "seed": 5}
+        )
+        with pytest.raises(ValueError, match="The synthetic data found "
+                           "differs from the data preset 'p' was trained on"):
+            zoo.load(path)
+        assert zoo.load(path, data=None).interaction_history is None
+
+    def test_auto_without_a_recorded_dataset(self, split, tmp_path):
+        model = _tiny_model("bpr", split)
+        path = model.save_to_preset(tmp_path / "p")  # no metadata
+        loaded = zoo.load(path)
+        assert loaded.interaction_history is None
+        assert "records no dataset and protocol" in loaded.missing_history_reason
+        loaded = zoo.load(path, data=split.train)
+        np.testing.assert_array_equal(
+            loaded.recommend([0, 1])[0], model.recommend([0, 1])[0]
+        )
+
+    def test_data_dir_is_where_auto_looks(self, ml_dir, tmp_path):
+        data = load("ml-100k", data_dir=ml_dir)
+        split = protocol.all_but_last_one(data, n_users=data.num_users)
+        model = _tiny_model("cdae", split)
+        record = {
+            "model": "cdae", "label": "CDAE", "dataset": "ml-100k",
+            "protocol": split.params, "hyperparameters": {}, "val": {}, "test": {},
+        }
+        path = command.save_preset_from_run(model, record, split, tmp_path / "p")
+        assert zoo.load(path).interaction_history is None
+        loaded = models.CDAE.from_preset(path, data_dir=ml_dir)
+        np.testing.assert_array_equal(loaded.score([0, 3]), model.score([0, 3]))
+        assert zoo.recorded_split(path, data_dir=ml_dir).params == split.params
+        with pytest.raises(OSError, match="ml-100k ratings file u.data not found"):
+            zoo.recorded_split(path)
 
 
 class TestAtomicWrite(TestCase):

@@ -6,21 +6,22 @@ fresh build before copying it into the package, point the zoo at it:
 
     RNR_PRESETS_DIR=/tmp/presets python -m pytest tests/zoo/shipped_presets_test.py
 
-Real-data presets need their dataset (`RNR_DATA_DIR`, or the cache; nothing
-is downloaded) and are skipped without it. With no preset shipped, nothing
-is collected but the empty-parameter placeholders.
+Presets ship no training history (the MovieLens licence forbids
+redistributing the data): loading rebuilds it from the dataset, so
+real-data presets need their dataset (`RNR_DATA_DIR`, or the cache; nothing
+is downloaded) and the tests that use it are skipped without it. With no
+preset shipped, nothing is collected but the empty-parameter placeholders.
 """
 
 import functools
 import os
 
+import h5py
 import keras
 import numpy as np
 import pytest
 
-from rnr_keras import datasets
 from rnr_keras import evaluation
-from rnr_keras import protocol
 from rnr_keras import zoo
 from rnr_keras.zoo import preset_utils
 
@@ -38,32 +39,22 @@ REQUIRED_METADATA = (
     "date",
     "parameter_count",
     "data_fingerprint",
+    "interaction_history",
 )
 METRICS = ("recall@10", "mrr@10", "ndcg@10")
+#: Largest preset folder the package may carry.
+MAX_BYTES = 1.5 * 2**20
 
 pytestmark = pytest.mark.parametrize("name", sorted(PRESETS))
 
 
 @functools.lru_cache(maxsize=None)
-def _split(dataset, dataset_args, params):
-    """The recorded split, re-created from the data (cached per split)."""
-    kwargs = dict(dataset_args)
-    params = dict(params)
+def _split(name):
+    """The recorded split, re-created from the data (cached per preset)."""
     try:
-        data = datasets.load(dataset, download=False, **kwargs)
+        return zoo.recorded_split(PRESETS[name])
     except OSError as err:
-        pytest.skip(f"{dataset} is not available: {err}")
-    if params.pop("name") != "all_but_last_one":
-        raise AssertionError(f"Unknown protocol in {params}")
-    return protocol.all_but_last_one(data, **params)
-
-
-def _recorded_split(metadata):
-    return _split(
-        metadata["dataset"],
-        tuple(sorted(metadata.get("dataset_args", {}).items())),
-        tuple(sorted(metadata["protocol"].items())),
-    )
+        pytest.skip(f"{zoo.metadata(PRESETS[name])['dataset']} is not available: {err}")
 
 
 def test_folder_and_metadata_are_complete(name):
@@ -77,21 +68,40 @@ def test_folder_and_metadata_are_complete(name):
     for part in ("val", "test"):
         assert set(METRICS) <= set(metadata["metrics"][part])
     assert set(metadata["versions"]) == {"rnr_keras", "keras", "tensorflow"}
+    size = sum(os.path.getsize(os.path.join(path, f)) for f in os.listdir(path))
+    assert size < MAX_BYTES, f"{name}: {size:,} bytes"
+
+
+def test_ships_no_training_data(name):
+    path = PRESETS[name]
+    metadata = zoo.metadata(path)
+    history = metadata["interaction_history"]
+    assert history["shipped"] is False
+    assert history["interactions"] == metadata["interactions"]["train"]
+    assert zoo.load(path, data=None).get_config()["history_size"] == 0
+    stored = []
+    with h5py.File(os.path.join(path, preset_utils.WEIGHTS_FILE), "r") as file:
+        file.visititems(
+            lambda key, value: stored.append((key, value.size))
+            if isinstance(value, h5py.Dataset)
+            else None
+        )
+    assert not [key for key, _ in stored if "history" in key]
+    # Nothing the size of the training data hides under another name.
+    assert sum(size for _, size in stored) == metadata["parameter_count"]
 
 
 def test_reproduces_recorded_test_metrics(name):
     path = PRESETS[name]
     metadata = zoo.metadata(path)
-    split = _recorded_split(metadata)
-    assert zoo.data_fingerprint(split) == metadata["data_fingerprint"], (
-        f"{name}: the re-created {metadata['dataset']} split differs from "
-        "the one the preset was measured on"
-    )
+    split = _split(name)
+    assert zoo.data_fingerprint(split) == metadata["data_fingerprint"]
     user_ids, item_ids = zoo.id_maps(path)
     np.testing.assert_array_equal(user_ids, split.train.user_ids)
     np.testing.assert_array_equal(item_ids, split.train.item_ids)
 
-    model = zoo.load(path)
+    model = zoo.load(path)  # data="auto": the history rebuilt from the data
+    assert model.interaction_history is not None, model.missing_history_reason
     measured = evaluation.evaluate_ranking(model, split.test, split.train, k=10)
     recorded = metadata["metrics"]["test"]
     for key in METRICS:
@@ -100,6 +110,7 @@ def test_reproduces_recorded_test_metrics(name):
 
 
 def test_scores_survive_a_keras_round_trip(name, tmp_path):
+    _split(name)  # skips without the data
     model = zoo.load(PRESETS[name])
     file = os.path.join(str(tmp_path), "model.keras")
     model.save(file)
