@@ -12,6 +12,7 @@ Example:
 
     $ rnr-keras data info ml-100k --data-dir /data/ml-100k
     $ rnr-keras train rnr-cdae-svd --dataset ml-100k --out runs/rnr
+    $ rnr-keras recommend --preset rnr-bpr-svd_ml-100k --user 196 -k 10
 """
 
 import argparse
@@ -26,6 +27,9 @@ import rnr_keras
 from rnr_keras.tuning.command import add_tune_parser
 from rnr_keras.datasets import DATASETS
 from rnr_keras.datasets import load
+from rnr_keras.zoo.command import add_recommend_parser
+from rnr_keras.zoo.command import check_preset_target
+from rnr_keras.zoo.command import save_preset_from_run
 
 PROG = "rnr-keras"
 ERROR_STATUS = 2
@@ -172,10 +176,6 @@ def _format_info(info):
 #: Constructor arguments a command-line option may set.
 HYPERPARAMETER_OPTIONS = ("alpha", "l2", "embedding_dim")
 
-# Keras-layer bookkeeping left out of the recorded hyperparameters.
-_LAYER_KEYS = ("name", "trainable", "dtype", "activity_regularizer", "autocast")
-_SIZE_KEYS = ("name", "num_users", "num_items", "history_size")
-
 
 def _training():
     # Imported on use: it brings in TensorFlow and Keras.
@@ -301,6 +301,15 @@ def _add_train(commands):
         help="Output folder (default: runs/<model>-<dataset>-seed<seed>).",
     )
     train.add_argument(
+        "--save-preset",
+        metavar="DIR",
+        help="Also save the trained model as a zoo preset folder DIR "
+        "(loadable with rnr_keras.zoo.load(DIR) and `rnr-keras recommend "
+        "--preset DIR`; without its training data, which is rebuilt from "
+        "the dataset on load). DIR must be new or empty; it is checked "
+        "before training.",
+    )
+    train.add_argument(
         "--quiet",
         action="store_true",
         help="No progress bars; print only the results.",
@@ -322,6 +331,15 @@ def _train(args):
     out = args.out or os.path.join(
         "runs", f"{args.model}-{args.dataset}-seed{args.seed}"
     )
+    if args.save_preset is not None:
+        # Before training: a taken folder fails the run in seconds.
+        try:
+            check_preset_target(args.save_preset)
+        except FileExistsError:
+            raise FileExistsError(
+                f"--save-preset {args.save_preset}: the folder exists and is "
+                "not empty; choose a new folder or remove it"
+            ) from None
 
     import keras
 
@@ -341,6 +359,9 @@ def _train(args):
     try:
         record = _fit(args, training, model, split, dataset_args)
         _save(model, record, out)
+        if args.save_preset is not None:
+            path = save_preset_from_run(model, record, split, args.save_preset)
+            print(f"Saved preset {path}")
     except BaseException:
         if made and not os.listdir(out):
             os.rmdir(out)
@@ -384,7 +405,7 @@ def _fit(args, training, model, split, dataset_args):
         "seed": args.seed,
         "n_users": split.params["n_users"],
         "protocol": split.params,
-        "hyperparameters": _hyperparameters(model),
+        "hyperparameters": training.model_hyperparameters(model),
         "training": {
             "max_epochs": args.epochs,
             "patience": args.patience,
@@ -469,25 +490,6 @@ def _build(training, name, split, hyperparameters):
     return training.build_model(
         name, split.num_users, split.num_items, **hyperparameters
     )
-
-
-def _hyperparameters(model):
-    """The model's config without sizes; nested heads as their options."""
-    config = {
-        key: value
-        for key, value in model.get_config().items()
-        if key not in _SIZE_KEYS
-    }
-    for key in ("ranker", "rater"):
-        head = config.get(key)
-        if isinstance(head, dict):
-            options = {
-                k: v
-                for k, v in head.get("config", {}).items()
-                if k not in _LAYER_KEYS
-            }
-            config[key] = {"class_name": head["class_name"], **options}
-    return config
 
 
 def _write_atomically(path, write):
@@ -642,4 +644,10 @@ def _reproduce(args):
 
 
 # Each entry adds one sub-command.
-_COMMANDS = [_add_data, _add_train, add_tune_parser, _add_reproduce]
+_COMMANDS = [
+    _add_data,
+    _add_train,
+    add_tune_parser,
+    _add_reproduce,
+    add_recommend_parser,
+]

@@ -45,6 +45,11 @@ LABELS = {
 
 MONITOR = "val_recall_at_10"
 
+# Left out of the recorded hyperparameters: sizes, which the data fixes,
+# and Keras-layer bookkeeping of the nested heads.
+_SIZE_KEYS = ("name", "num_users", "num_items", "history_size")
+_LAYER_KEYS = ("name", "trainable", "dtype", "activity_regularizer", "autocast")
+
 
 def build_model(name, num_users, num_items, **hyperparameters):
     """A fresh zoo model by name.
@@ -76,6 +81,35 @@ def build_model(name, num_users, num_items, **hyperparameters):
         kwargs["ranker"] = CDAERanker(**cdae_options)
     kwargs.update(hyperparameters)
     return cls(num_users=num_users, num_items=num_items, **kwargs)
+
+
+def model_hyperparameters(model):
+    """The model's config without sizes; nested heads as their options.
+
+    What `rnr-keras train` records in `metrics.json` and zoo presets in
+    `metadata.json`.
+
+    Example:
+
+    >>> model = build_model("bpr", 3, 4, embedding_dim=2)
+    >>> model_hyperparameters(model)
+    {'embedding_dim': 2, 'l2': 0.001}
+    """
+    config = {
+        key: value
+        for key, value in model.get_config().items()
+        if key not in _SIZE_KEYS
+    }
+    for key in ("ranker", "rater"):
+        head = config.get(key)
+        if isinstance(head, dict):
+            options = {
+                k: v
+                for k, v in head.get("config", {}).items()
+                if k not in _LAYER_KEYS
+            }
+            config[key] = {"class_name": head["class_name"], **options}
+    return config
 
 
 def fit_model(
@@ -149,13 +183,18 @@ def fit_model(
 
 
 def evaluate_model(model, split, k=10):
-    """Validation and test ranking metrics (and rating metrics for raters)."""
+    """Validation and test ranking metrics, plus RMSE and MAE for models
+    whose rating head was trained (`model.trains_rater`).
+
+    A multi-task model with `alpha=1` has a rater that was never trained:
+    its ratings mean nothing, so none are reported.
+    """
     result = {}
     for part in ("val", "test"):
         metrics = evaluation.evaluate_ranking(
             model, split.heldout(part), split.train, k=k
         )
-        if getattr(model, "rater", None) is not None:
+        if getattr(model, "trains_rater", False):
             metrics.update(
                 evaluation.evaluate_rating(model, split.heldout(part))
             )

@@ -25,8 +25,10 @@ class Recommender(keras.Model):
       as the mean rating) in the model's weights; call it before `fit`.
     - `score(user_indices)`: `(n, num_items)` scores for a full ranking.
     - `recommend(user_indices, k=10, exclude_seen=True)`: top-k items.
-    - `save_to_preset(path)` / `from_preset(name_or_path)`: zoo presets
-      (see `rnr_keras.zoo`).
+    - `save_to_preset(path)` / `from_preset(name_or_path, data="auto")`:
+      zoo presets (see `rnr_keras.zoo`). A preset ships no training
+      history; `from_preset` rebuilds it from the dataset, and without the
+      data `missing_history_reason` says why it is absent.
 
     Subclasses implement `score_batch(users)` on a tensor of user indices.
 
@@ -51,13 +53,20 @@ class Recommender(keras.Model):
         super().__init__(**kwargs)
         self.num_users = _check_positive_int("num_users", num_users)
         self.num_items = _check_positive_int("num_items", num_items)
-        if isinstance(history_size, bool) or history_size < 0:
+        if (
+            isinstance(history_size, bool)
+            or not isinstance(history_size, (int, np.integer))
+            or history_size < 0
+        ):
             raise ValueError(
                 "`history_size` must be a non-negative integer. Received: "
                 f"history_size={history_size!r}"
             )
         self.history_size = int(history_size)
         self.interaction_history = None
+        #: Why the model has no training history, when it came from a
+        #: preset without it (see `from_preset`); `None` otherwise.
+        self.missing_history_reason = None
         if self.history_size:
             self._make_history(self.history_size)
 
@@ -99,11 +108,21 @@ class Recommender(keras.Model):
         self.interaction_history.assign(train)
         return self
 
+    @property
+    def scores_from_history(self):
+        """Whether `score` reads the training history (row-based models
+        such as CDAE encode the user's training items)."""
+        return getattr(self, "input_mode", "pairs") == "rows"
+
     def require_history(self):
+        """The `InteractionHistory`; raises `ValueError` saying why and how
+        to provide it when there is none."""
         if self.interaction_history is None:
+            how = self.missing_history_reason or (
+                "call `model.adapt(train)` first."
+            )
             raise ValueError(
-                f"{type(self).__name__} has no training history: call "
-                "`model.adapt(train)` first."
+                f"{type(self).__name__} has no training history: {how}"
             )
         return self.interaction_history
 
@@ -156,6 +175,8 @@ class Recommender(keras.Model):
 
         Returns:
             `(items, scores)`: int32 and float32 arrays `(n, k)`, best first.
+            With `exclude_seen`, a user with fewer than `k` unseen items
+            gets item -1 with score -inf in the slots left over.
         """
         k = _check_positive_int("k", k)
         users = self._user_array(user_indices)
@@ -169,36 +190,72 @@ class Recommender(keras.Model):
         top_scores = np.take_along_axis(scores, top, axis=1)
         order = np.argsort(-top_scores, axis=1, kind="stable")
         items = np.take_along_axis(top, order, axis=1).astype(np.int32)
-        return items, np.take_along_axis(top_scores, order, axis=1)
+        top_scores = np.take_along_axis(top_scores, order, axis=1)
+        # A user with fewer than k unseen items gets -1 (score -inf) in the
+        # remaining slots rather than an item they have already seen.
+        items[np.isneginf(top_scores)] = -1
+        return items, top_scores
 
     @classmethod
-    def from_preset(cls, name_or_path):
+    def from_preset(cls, name_or_path, data="auto", data_dir=None):
         """Loads a zoo preset: the model with its weights and history.
 
         Works on the base class (any zoo model comes back) and on a
         subclass, which checks that the preset holds that class (or one of
         its subclasses).
 
+        Presets ship no training history (it is the training data, which
+        the MovieLens licence forbids redistributing); `data` says where
+        it comes from:
+
+        - `"auto"`: the dataset recorded in the preset's metadata, found in
+          `data_dir`, `$RNR_DATA_DIR/<dataset>` or the cache (never
+          downloaded); the recorded split is re-created, checked against
+          the recorded fingerprint and the model adapted to its training
+          part. Without the dataset the model comes back without history.
+        - an `Interactions` (the training part of the recorded split) or
+          the recorded `Split`: used directly, checked against the
+          recorded fingerprints.
+        - `None`: no history.
+
+        The statistics `adapt` re-sets (SVD's mean rating, Popularity's
+        counts) must come out identical to the shipped weights. Without
+        history, Popularity, SVD, BPR and the BPR multi-task models still
+        score; CDAE-based models and `recommend(exclude_seen=True)` raise
+        `ValueError` telling how to provide the data (see
+        `missing_history_reason`).
+
         Args:
             name_or_path: str or path-like. A name from
                 `rnr_keras.zoo.list()` or a preset folder.
+            data: `"auto"`, `Interactions`, `Split` or `None`. Where the
+                training history comes from. Defaults to `"auto"`.
+            data_dir: str, path-like or `None`. With `data="auto"`, the
+                folder holding the dataset's files. Defaults to `None`
+                (`$RNR_DATA_DIR/<dataset>`, then the cache).
 
         Returns:
             The model, not compiled.
 
         Raises:
             ValueError: an unknown name (the message lists the known ones),
-                or a preset holding a model of another class.
+                a preset holding a model of another class, or data that
+                differs from the data the preset was trained on.
 
         Example:
 
         >>> model = Recommender.from_preset("bpr_ml-100k")  # doctest: +SKIP
         >>> items, scores = model.recommend([0], k=5)  # doctest: +SKIP
+        >>> model = Recommender.from_preset("bpr_ml-100k", data=None)  # doctest: +SKIP
+        >>> model.score([0]).shape  # doctest: +SKIP
+        (1, 1682)
         """
         # Imported here: the zoo sits downstream of the models.
         from rnr_keras.zoo import preset_utils
 
-        return preset_utils.load_preset(name_or_path, cls=cls)
+        return preset_utils.load_preset(
+            name_or_path, cls=cls, data=data, data_dir=data_dir
+        )
 
     def save_to_preset(
         self,
@@ -210,16 +267,22 @@ class Recommender(keras.Model):
     ):
         """Writes the model as a zoo preset folder, atomically.
 
-        Writes `config.json`, `model.weights.h5` (the weights and stored
-        history, no optimizer state), `metadata.json` and the raw-id maps
-        `user_ids.json` / `item_ids.json` into a temporary folder beside
-        `path`, then renames it to `path`.
+        Writes `config.json` (with `history_size=0`), `model.weights.h5`
+        (the weights, no optimizer state and no training history: that is
+        the training data, rebuilt by `from_preset`), `metadata.json` and
+        the raw-id maps `user_ids.json` / `item_ids.json` into a temporary
+        folder beside `path`, then renames it to `path`. To rebuild the
+        history with `data="auto"`, the metadata must record `dataset`,
+        `protocol` (the split's `params`) and, for synthetic data,
+        `dataset_args`, as `rnr_keras.zoo.command.save_preset_from_run`
+        does.
 
         Args:
             path: str or path-like. The preset folder.
             metadata: dict or `None`. Recorded in `metadata.json`, completed
-                with `name`, `class_name`, `parameter_count`, `versions`
-                and `date`. Defaults to `None`.
+                with `name`, `class_name`, `parameter_count`,
+                `interaction_history`, `versions` and `date`. Defaults to
+                `None`.
             user_ids: array or `None`. Raw id (int or str) of each user
                 index. Defaults to the indices.
             item_ids: array or `None`. Raw id of each item index. Defaults

@@ -7,6 +7,14 @@
   what `rnr-keras train --save-preset DIR` and `build_presets` call
   (`check_preset_target(path)` first, before training).
 
+Presets ship no training history (see `rnr_keras.zoo`): `recommend` loads
+the preset with `data="auto"`, rebuilding it from the dataset found in
+`--data-dir`, `$RNR_DATA_DIR/<dataset>` or the cache, so that the user's
+training items are left out. Without the dataset, models that score from
+their weights alone still recommend (training items then not excluded,
+and the output says so); CDAE-based models fail with a message saying
+where to put the data.
+
 Both follow `rnr_keras.cli`: the command runs through the `func` it sets,
 returns an exit status, and reports expected failures (unknown preset or
 user, bad `-k`) by raising `ValueError` / `OSError`, which `cli.main` prints
@@ -43,7 +51,12 @@ def add_recommend_parser(subparsers):
         "id), leaving out the items the user rated in training: rank, raw "
         "item id, score, the predicted rating (models with a trained rater; "
         "'-' otherwise) and the title (MovieLens, when u.item or movies.dat "
-        "is found in --data-dir, $RNR_DATA_DIR/<dataset> or the cache).",
+        "is found in --data-dir, $RNR_DATA_DIR/<dataset> or the cache). "
+        "Presets do not ship their training data (the MovieLens licence "
+        "forbids it): the training items are read from the dataset, found "
+        "in the same places. Without it, CDAE-based presets cannot "
+        "recommend and the others recommend without leaving out the "
+        "training items.",
     )
     recommend.add_argument(
         "--preset",
@@ -68,7 +81,8 @@ def add_recommend_parser(subparsers):
     recommend.add_argument(
         "--data-dir",
         metavar="DIR",
-        help="Folder holding the dataset's item file, for titles (default: "
+        help="Folder holding the dataset's files (e.g. u.data and u.item), "
+        "for the training items and the titles (default: "
         "$RNR_DATA_DIR/<dataset>, then the cache).",
     )
     recommend.add_argument(
@@ -89,8 +103,16 @@ def _recommend(args):
     name = metadata.get("name", os.path.basename(os.path.normpath(path)))
     user = raw_id_index(args.user, user_ids, "user", f"preset {name!r}")
 
-    model = zoo.load(path)
-    items, scores = model.recommend([user], k=args.k)
+    model = zoo.load(path, data="auto", data_dir=args.data_dir)
+    exclude_seen = model.interaction_history is not None
+    missing = None if exclude_seen else _missing_data(metadata)
+    if not exclude_seen and model.scores_from_history:
+        raise ValueError(
+            f"Preset {name!r} ({metadata.get('label') or type(model).__name__}"
+            ") needs its training data to score, and presets do not ship it "
+            f"(the data's licence forbids redistributing it): {missing}"
+        )
+    items, scores = model.recommend([user], k=args.k, exclude_seen=exclude_seen)
     # Fewer unseen items than k: the rest are masked (-inf), drop them.
     keep = scores[0] > -float("inf")
     items, scores = items[0][keep], scores[0][keep]
@@ -116,7 +138,11 @@ def _recommend(args):
                 "title": titles.get(raw_item),
             }
         )
-    seen = int(len(model.require_history().user_items(user)))
+    seen = (
+        int(len(model.interaction_history.user_items(user)))
+        if exclude_seen
+        else None
+    )
     result = {
         "preset": name,
         "label": metadata.get("label"),
@@ -124,11 +150,29 @@ def _recommend(args):
         "training_items_excluded": seen,
         "items": rows,
     }
+    if not exclude_seen:
+        result["note"] = f"training items not excluded: {missing}"
     if args.json:
         print(json.dumps(result, indent=2))
     else:
         print(_format_recommendations(result))
     return 0
+
+
+def _missing_data(metadata):
+    """Why the training history could not be rebuilt, and the fix."""
+    dataset = metadata.get("dataset")
+    if not (metadata.get("interaction_history") or {}).get("interactions"):
+        return "the preset records no training history"
+    if not (dataset and metadata.get("protocol")):
+        return "the preset's metadata records no dataset to read it from"
+    fix = (
+        f"{dataset} was not found; pass --data-dir DIR (the folder holding "
+        f"its files) or set RNR_DATA_DIR to the folder holding {dataset}/"
+    )
+    if dataset in _TITLED_DATASETS:
+        fix += f" (`rnr-keras data info {dataset}` downloads it into the cache)"
+    return fix
 
 
 def raw_id_index(text, raw_ids, kind="user", where="the preset"):
@@ -176,10 +220,14 @@ def raw_id_index(text, raw_ids, kind="user", where="the preset"):
 
 def _format_recommendations(result):
     label = f" ({result['label']})" if result.get("label") else ""
+    excluded = (
+        f"{result['training_items_excluded']} training items excluded."
+        if result["training_items_excluded"] is not None
+        else f"{result['note']}."
+    )
     lines = [
         f"Top {len(result['items'])} for user {result['user']} from preset "
-        f"{result['preset']}{label}; {result['training_items_excluded']} "
-        "training items excluded."
+        f"{result['preset']}{label}; {excluded}"
     ]
     rows = result["items"]
     item_width = max([len("item")] + [len(str(r["item"])) for r in rows])
@@ -215,6 +263,10 @@ def save_preset_from_run(model, record, split, path, *, name=None, overwrite=Fal
     `check_preset_target(args.save_preset)` before training and, once `_fit`
     has returned the `metrics.json` record,
     `save_preset_from_run(model, record, split, args.save_preset)`.
+
+    The preset ships no training history; `metadata.json` records
+    `dataset`, `dataset_args`, `protocol` and the fingerprints from which
+    `zoo.load` rebuilds it.
 
     Args:
         model: the trained zoo model (adapted to `split.train`).

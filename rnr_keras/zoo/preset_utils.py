@@ -3,16 +3,31 @@
 A preset folder holds
 
 - `config.json`: the model, serialized with
-  `keras.saving.serialize_keras_object` (no compile config: presets serve,
-  they do not resume training);
-- `model.weights.h5`: every weight of the model, its stored training
-  history included, and no optimizer state;
-- `metadata.json`: what the model is and how it was made (dataset, split,
-  hyperparameters, metrics, versions, date, parameter count, data
-  fingerprint);
+  `keras.saving.serialize_keras_object`, with `history_size=0` (no stored
+  training history) and no compile config (presets serve, they do not
+  resume training);
+- `model.weights.h5`: the model's weights (embeddings, biases, and data
+  statistics such as Popularity's item counts and SVD's mean rating), no
+  optimizer state and no training history;
+- `metadata.json`: what the model is and how it was made (dataset, dataset
+  arguments, split, hyperparameters, metrics, versions, date, parameter
+  count, data fingerprint) and, under `"interaction_history"`, a record of
+  the training history that was left out (size and fingerprint);
 - `user_ids.json` / `item_ids.json`: JSON lists, index -> raw id, so a
   caller can ask for recommendations by raw (e.g. MovieLens) ids. Raw ids
   keep their JSON type (int or str).
+
+The training history is not shipped. A model's `InteractionHistory` (who
+rated what, and the ratings for CDAE+SVD models) is the training data, and
+the MovieLens licence forbids redistributing the data. `load_preset`
+rebuilds it from the user's own copy of the dataset instead (see
+`load_preset`'s `data`): it re-creates the recorded split, checks it
+against the recorded fingerprints and calls `model.adapt(split.train)`,
+checking that the data statistics `adapt` sets come out identical to the
+shipped ones. Without the data, the model loads without history: models
+that only need their weights to score (Popularity, SVD, BPR and their
+multi-task pairs) still score; CDAE-based models and
+`recommend(exclude_seen=True)` raise an error saying how to provide it.
 
 Shipped presets live in `rnr_keras/zoo/presets/<name>/`. Setting the
 environment variable `RNR_PRESETS_DIR` to a folder makes the zoo look there
@@ -31,6 +46,7 @@ import tempfile
 
 import keras
 import numpy as np
+from keras import ops
 
 from rnr_keras.datasets.interactions import Interactions
 from rnr_keras.protocol.split import Split
@@ -51,6 +67,16 @@ PRESET_FILES = (
 #: Environment variable naming a folder of presets used instead of the
 #: shipped ones.
 PRESETS_DIR_ENV = "RNR_PRESETS_DIR"
+
+#: `load_preset`'s default `data`: rebuild the history from the dataset
+#: when it is found.
+AUTO = "auto"
+
+#: What `metadata.json` says about the training history.
+HISTORY_NOTE = (
+    "not shipped (it is the training data, which the dataset's licence may "
+    "forbid redistributing); rebuilt from the dataset on load"
+)
 
 #: The package's own presets folder, `rnr_keras/zoo/presets`.
 SHIPPED_PRESETS_DIR = os.path.join(
@@ -136,21 +162,55 @@ def preset_path(name_or_path):
     return path
 
 
-def load_preset(name_or_path, cls=None):
-    """Builds the preset's model and loads its weights.
+def load_preset(name_or_path, cls=None, data=AUTO, data_dir=None):
+    """Builds the preset's model, loads its weights, rebuilds its history.
+
+    The preset ships no training history (see the module docstring);
+    `data` says where it comes from:
+
+    - `"auto"` (default): re-create the split recorded in `metadata.json`
+      (`dataset`, `dataset_args` and `protocol`) from the user's copy of
+      the dataset, found as `rnr_keras.datasets.load` finds it (`data_dir`,
+      else `$RNR_DATA_DIR/<dataset>`, else the cache; nothing is
+      downloaded), check it against the recorded `data_fingerprint`, and
+      adapt the model to its training part. When the dataset is not found,
+      the model comes back without history (see below); when it is found
+      but differs from the recorded one, `ValueError` is raised.
+    - an `Interactions`: the training part of the recorded split, used as
+      it is. It must match the recorded fingerprint of the history (same
+      users, items, order, and ratings where the model stores them).
+    - a `Split`: the recorded split itself; its fingerprint must match the
+      recorded `data_fingerprint`, and its `train` part is used.
+    - `None`: never load data; the model comes back without history.
+
+    In every case `adapt` also re-sets data statistics (SVD's mean rating,
+    Popularity's counts); they must come out identical to the shipped
+    weights, else `ValueError` is raised.
+
+    A model without history scores when its weights suffice (Popularity,
+    SVD, BPR, Vanilla/RnR(BPR,SVD)); CDAE-based models, and
+    `recommend(exclude_seen=True)` for every model, raise `ValueError`
+    saying why the history is missing and how to provide it (the reason is
+    also in `model.missing_history_reason`).
 
     Args:
         name_or_path: str or path-like. A name from `list_presets()` or a
             preset folder.
         cls: class or `None`. The class the model must be an instance of
             (a subclass is fine). Defaults to `None` (`Recommender`).
+        data: `"auto"`, `Interactions`, `Split` or `None`. Where the
+            training history comes from. Defaults to `"auto"`.
+        data_dir: str, path-like or `None`. For `data="auto"`: the folder
+            holding the dataset's files (e.g. the one with `u.data`).
+            Defaults to `None` (`$RNR_DATA_DIR/<dataset>`, then the cache).
 
     Returns:
         The model, not compiled.
 
     Raises:
-        ValueError: an unknown preset (see `preset_path`) or a preset
-            holding a model that is not a `cls`.
+        ValueError: an unknown preset (see `preset_path`), a preset holding
+            a model that is not a `cls`, or `data` that is not the data the
+            preset was trained on.
     """
     from rnr_keras.models.recommender import Recommender
 
@@ -163,7 +223,220 @@ def load_preset(name_or_path, cls=None):
     model = keras.saving.deserialize_keras_object(config)
     _check_class(type(model), expected, path)
     model.load_weights(os.path.join(path, WEIGHTS_FILE))
+    _restore_history(model, path, data, data_dir)
     return model
+
+
+def recorded_split(metadata, data_dir=None):
+    """Re-creates the split a preset was trained and measured on.
+
+    Loads `metadata["dataset"]` (with `metadata["dataset_args"]`) as
+    `rnr_keras.datasets.load` does, never downloading, and applies
+    `metadata["protocol"]` to it.
+
+    Args:
+        metadata: dict. A preset's `metadata.json` (see `read_metadata`).
+        data_dir: str, path-like or `None`. The folder holding the
+            dataset's files. Defaults to `None` (`$RNR_DATA_DIR/<dataset>`,
+            then the cache).
+
+    Returns:
+        `Split`.
+
+    Raises:
+        OSError: the dataset's files are not found.
+        ValueError: the metadata records no dataset or protocol, an unknown
+            protocol, or the re-created split does not match the recorded
+            `data_fingerprint` (the local data differs from the preset's).
+    """
+    from rnr_keras import datasets
+    from rnr_keras import protocol
+
+    dataset = metadata.get("dataset")
+    params = dict(metadata.get("protocol") or {})
+    if not dataset or not params:
+        raise ValueError(
+            f"The preset {metadata.get('name')!r} records no dataset and "
+            "protocol to re-create its split from"
+        )
+    name = params.pop("name", None)
+    if name != "all_but_last_one":
+        raise ValueError(
+            f"The preset {metadata.get('name')!r} records an unknown "
+            f"protocol {name!r}; known: 'all_but_last_one'"
+        )
+    data = datasets.load(
+        dataset,
+        data_dir=data_dir,
+        download=False,
+        **(metadata.get("dataset_args") or {}),
+    )
+    split = protocol.all_but_last_one(data, **params)
+    recorded = metadata.get("data_fingerprint")
+    if recorded is not None and data_fingerprint(split) != recorded:
+        raise ValueError(
+            f"The {dataset} data found differs from the data preset "
+            f"{metadata.get('name')!r} was trained on: the re-created split "
+            f"({len(split.train)} train, {len(split.val)} val, "
+            f"{len(split.test)} test rows) does not match the recorded "
+            "data_fingerprint. Use the original dataset files, or load the "
+            "preset with data=None (no training history)"
+        )
+    return split
+
+
+def _restore_history(model, path, data, data_dir):
+    """Rebuilds `model`'s training history from `data` (see `load_preset`)."""
+    metadata = _read_json(path, METADATA_FILE) if data is not None else {}
+    record = metadata.get("interaction_history") or {}
+    where = f"preset {metadata.get('name') or os.path.basename(path)!r}"
+    if isinstance(data, str) and data == AUTO:
+        if model.interaction_history is not None or not record.get(
+            "interactions"
+        ):
+            return  # shipped history (older presets), or none to rebuild
+        if not (metadata.get("dataset") and metadata.get("protocol")):
+            model.missing_history_reason = (
+                f"the {where} ships no training history and its metadata "
+                "records no dataset and protocol to rebuild it from. Pass "
+                "data= (the training Interactions) to zoo.load / from_preset"
+            )
+            return
+        try:
+            train = recorded_split(metadata, data_dir).train
+        except OSError as err:
+            model.missing_history_reason = _missing_reason(
+                where, metadata, f"{metadata['dataset']} was not found: {err}"
+            )
+            return
+    elif data is None:
+        if model.interaction_history is None:
+            model.missing_history_reason = (
+                f"the {where} ships no training history and was loaded with "
+                "data=None. Load it with data='auto' (the dataset found in "
+                "$RNR_DATA_DIR or the cache) or data=<training Interactions>"
+            )
+        return
+    elif isinstance(data, Split):
+        recorded = metadata.get("data_fingerprint")
+        if recorded is not None and data_fingerprint(data) != recorded:
+            raise ValueError(
+                f"`data` is not the split the {where} was trained on: its "
+                "fingerprint differs from the recorded data_fingerprint"
+            )
+        train = data.train
+    elif isinstance(data, Interactions):
+        train = data
+    else:
+        raise ValueError(
+            "`data` must be 'auto', None, an `Interactions` or a `Split`. "
+            f"Received: data={data!r}"
+        )
+    _adapt_checked(model, train, record, where)
+
+
+def _missing_reason(where, metadata, why):
+    dataset = metadata.get("dataset")
+    download = (
+        f" (`rnr-keras data info {dataset}` downloads it into the cache)"
+        if dataset in ("ml-100k", "ml-1m")
+        else ""
+    )
+    return (
+        f"the {where} ships no training history (the data's licence forbids "
+        f"redistributing it) and it could not be rebuilt: {why}. Set "
+        f"RNR_DATA_DIR to the folder holding {dataset}/{download}, or pass "
+        "data_dir= or data= (the training Interactions of the recorded "
+        "split) to zoo.load / from_preset"
+    )
+
+
+def _adapt_checked(model, train, record, where):
+    """`model.adapt(train)`, checking `train` is the recorded history and
+    that the statistics `adapt` re-sets come out unchanged."""
+    model.check_interactions(train, "data")
+    expected = record.get("fingerprint")
+    if expected is not None:
+        actual = history_fingerprint(
+            train, with_ratings=model.history_with_ratings
+        )
+        if actual != expected:
+            raise ValueError(
+                f"`data` is not the training data of the {where}: "
+                f"{len(train)} interactions whose fingerprint differs from "
+                f"the recorded one ({record.get('interactions')} "
+                "interactions). Pass the training part of the split "
+                "recorded in its metadata.json (dataset, dataset_args, "
+                "protocol), or data='auto'"
+            )
+    elif record.get("interactions") not in (None, len(train)):
+        raise ValueError(
+            f"`data` is not the training data of the {where}: it has "
+            f"{len(train)} interactions, the preset was trained on "
+            f"{record['interactions']}"
+        )
+    kept = _weights_but_history(model)
+    before = [ops.convert_to_numpy(v) for v in kept]
+    model.adapt(train)
+    for variable, old in zip(kept, before):
+        new = ops.convert_to_numpy(variable)
+        if not np.array_equal(old, new):
+            raise ValueError(
+                f"`data` is not the training data of the {where}: adapting "
+                f"to it changed the shipped weight {variable.path} (e.g. "
+                f"{old.ravel()[:3].tolist()} -> {new.ravel()[:3].tolist()})"
+            )
+    model.missing_history_reason = None
+
+
+def history_fingerprint(data, with_ratings=False):
+    """A `"sha256:<hex>"` digest of a training history.
+
+    Covers the index-space size and each user's items in stored order (and
+    their ratings with `with_ratings`): equal for an `InteractionHistory`
+    and the `Interactions` it was assigned from. Presets record it so that
+    the history they do not ship can be checked when it is rebuilt.
+
+    Args:
+        data: `Interactions` or `InteractionHistory`.
+        with_ratings: bool. Whether to cover the ratings too (an
+            `InteractionHistory` covers them when it stores them). Defaults
+            to `False`.
+
+    Example:
+
+    >>> from rnr_keras.datasets import Interactions
+    >>> data = Interactions(users=[0, 1], items=[1, 0])
+    >>> history_fingerprint(data).startswith("sha256:")
+    True
+    """
+    from rnr_keras.layers.interaction_history import InteractionHistory
+
+    if isinstance(data, InteractionHistory):
+        with_ratings = data.with_ratings
+        indptr = ops.convert_to_numpy(data.indptr)
+        items = ops.convert_to_numpy(data.items)
+        ratings = ops.convert_to_numpy(data.ratings) if with_ratings else None
+        num_users, num_items = data.num_users, data.num_items
+    elif isinstance(data, Interactions):
+        indptr, items, ratings = data.csr()
+        num_users, num_items = data.num_users, data.num_items
+    else:
+        raise ValueError(
+            "`data` must be an `Interactions` or an `InteractionHistory`. "
+            f"Received: data={data!r}"
+        )
+    digest = hashlib.sha256(b"interaction_history")
+    digest.update(
+        np.array(
+            [num_users, num_items, len(items), bool(with_ratings)], "<i8"
+        ).tobytes()
+    )
+    digest.update(np.ascontiguousarray(indptr, dtype="<i8").tobytes())
+    digest.update(np.ascontiguousarray(items, dtype="<i4").tobytes())
+    if with_ratings:
+        digest.update(np.ascontiguousarray(ratings, dtype="<f4").tobytes())
+    return "sha256:" + digest.hexdigest()
 
 
 def read_metadata(name_or_path):
@@ -199,9 +472,15 @@ def save_preset(
     then renamed to `path`: `path` is never left half-written, and on any
     failure the temporary folder is removed.
 
+    The training history is left out: the saved config has
+    `history_size=0` and the weights file holds no `InteractionHistory`
+    (see the module docstring); `load_preset` rebuilds it from the data.
+
     `metadata` is copied and completed with `name` (the folder name), the
-    model's `class_name`, `parameter_count` (weights other than the stored
-    training history), `versions` and `date` (UTC) when not given.
+    model's `class_name`, `parameter_count` (weights other than the
+    training history), `interaction_history` (what was left out: a note,
+    its size, whether it holds ratings, its fingerprint), `versions` and
+    `date` (UTC) when not given.
 
     Args:
         model: a `Recommender`.
@@ -233,6 +512,9 @@ def save_preset(
     config = keras.saving.serialize_keras_object(model)
     # Presets are for serving: no optimizer to rebuild on load.
     config.pop("compile_config", None)
+    # No history: it is the training data (see the module docstring).
+    if "history_size" in config.get("config", {}):
+        config["config"]["history_size"] = 0
 
     parent, base = os.path.split(path)
     os.makedirs(parent, exist_ok=True)
@@ -302,11 +584,9 @@ def data_fingerprint(data):
 
 
 def parameter_count(model):
-    """Number of weight values, not counting the stored training history."""
-    layer = getattr(model, "interaction_history", None)
-    history = [id(v) for v in layer.weights] if layer is not None else []
+    """Number of weight values, not counting the training history."""
     return int(
-        sum(int(np.prod(v.shape)) for v in model.weights if id(v) not in history)
+        sum(int(np.prod(v.shape)) for v in _weights_but_history(model))
     )
 
 
@@ -366,15 +646,17 @@ def _install(tmp, path, overwrite):
 
 
 def _save_weights(model, config, path):
-    """Saves the weights without optimizer state.
+    """Saves the weights without optimizer state and without history.
 
     `Model.save_weights` of a compiled, trained model also writes the
-    optimizer's variables. So the model's weights go through a fresh
-    instance rebuilt from `config` (never compiled, so it has no optimizer):
-    saved in full, loaded into the fresh instance (Keras matches weights by
-    the layer structure, not by creation order, which differs when `adapt`
-    made the history), and saved from there. Building the fresh instance
-    also checks that the config describes the model.
+    optimizer's variables, and of an adapted one the training history. So
+    the model's weights go through a fresh instance rebuilt from `config`
+    (never compiled, so it has no optimizer; `history_size=0`, so it has no
+    history): saved in full, loaded into the fresh instance (Keras matches
+    weights by the layer structure, not by creation order, which differs
+    when `adapt` made the history, and skips the history the instance
+    lacks), checked, and saved from there. Building the fresh instance also
+    checks that the config describes the model.
     """
     folder, base = os.path.split(path)
     full = os.path.join(folder, f".full.{base}")
@@ -385,7 +667,30 @@ def _save_weights(model, config, path):
     finally:
         if os.path.exists(full):
             os.remove(full)
+    _check_same_weights(clone, model)
     clone.save_weights(path)
+
+
+def _check_same_weights(clone, model):
+    """Raises unless `clone` holds exactly `model`'s non-history weights."""
+    expected = {v.path: v for v in _weights_but_history(model)}
+    found = {v.path: v for v in clone.weights}
+    if sorted(found) != sorted(expected) or len(found) != len(clone.weights):
+        raise RuntimeError(
+            "The preset's weights do not match the model's: "
+            f"{sorted(found)} != {sorted(expected)}"
+        )
+    for key, variable in found.items():
+        if not np.array_equal(
+            ops.convert_to_numpy(variable), ops.convert_to_numpy(expected[key])
+        ):
+            raise RuntimeError(f"The preset's weight {key} was not copied")
+
+
+def _weights_but_history(model):
+    layer = getattr(model, "interaction_history", None)
+    history = {id(v) for v in layer.weights} if layer is not None else set()
+    return [v for v in model.weights if id(v) not in history]
 
 
 def _complete_metadata(model, path, metadata):
@@ -402,6 +707,14 @@ def _complete_metadata(model, path, metadata):
     result.setdefault("name", os.path.basename(path))
     result["class_name"] = keras.saving.get_registered_name(type(model))
     result["parameter_count"] = parameter_count(model)
+    history = model.interaction_history
+    result["interaction_history"] = {
+        "shipped": False,
+        "note": HISTORY_NOTE,
+        "interactions": 0 if history is None else history.size,
+        "ratings": bool(history is not None and history.with_ratings),
+        "fingerprint": None if history is None else history_fingerprint(history),
+    }
     result.setdefault(
         "versions",
         {
