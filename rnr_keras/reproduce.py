@@ -64,7 +64,7 @@ def reproduce(
     models=ROWS,
     space="paper",
     epochs=100,
-    patience=10,
+    patience=None,
     data_dir=None,
     dataset_args=None,
     log=print,
@@ -82,7 +82,8 @@ def reproduce(
         models: names from `ROWS`. Defaults to all eight.
         space: str. Search space, "paper" (the paper's grid) or "wide".
         epochs: int. Most epochs per trial. Defaults to 100.
-        patience: int. Early-stopping patience. Defaults to 10.
+        patience: int or `None`. Early-stopping patience; `None` for each
+            model's `default_patience`.
         data_dir: str or `None`. Passed to `datasets.load`.
         dataset_args: dict or `None`. Extra `datasets.load` arguments
             (synthetic only).

@@ -116,7 +116,7 @@ def fit_model(
     model,
     split,
     epochs=100,
-    patience=10,
+    patience=None,
     batch_size=None,
     optimizer="default",
     seed=0,
@@ -133,7 +133,9 @@ def fit_model(
         model: a zoo model.
         split: `Split`.
         epochs: int. Most epochs. Defaults to 100.
-        patience: int. Early-stopping patience in epochs. Defaults to 10.
+        patience: int or `None`. Early-stopping patience in epochs.
+            Defaults to `None`: the model's `default_patience` (30 for
+            pair-wise rankers, 10 otherwise).
         batch_size: int or `None`. See `rnr_keras.inputs.dataset_for`.
         optimizer: str or `keras.optimizers.Optimizer`. "default" (Adam)
             or "paper" (AdaGrad, lr 0.001). Defaults to "default".
@@ -154,6 +156,8 @@ def fit_model(
             "history": {},
             "train_seconds": time.perf_counter() - start,
         }
+    if patience is None:
+        patience = model.default_patience
     model.compile(optimizer=optimizer)
     stopper = keras.callbacks.EarlyStopping(
         monitor=MONITOR,

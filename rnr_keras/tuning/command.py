@@ -129,9 +129,9 @@ def add_tune_parser(subparsers):
     tune.add_argument(
         "--patience",
         type=int,
-        default=10,
+        default=None,
         help="Epochs without a better validation Recall@10 before a trial "
-        "stops (default: %(default)s).",
+        "stops %s." % "(default: the model's: 30 for pair-wise rankers, whose validation Recall@10 climbs slowly and noisily, 10 otherwise)",
     )
     tune.add_argument(
         "--batch-size",
@@ -160,7 +160,8 @@ def run_tune(args):
     """Runs `rnr-keras tune` on parsed arguments; returns the exit status."""
     cli = _cli()
     cli._check_at_least("epochs", args.epochs, 1)
-    cli._check_at_least("patience", args.patience, 0)
+    if args.patience is not None:
+        cli._check_at_least("patience", args.patience, 0)
     if args.max_trials is not None:
         cli._check_at_least("max_trials", args.max_trials, 1)
     if args.batch_size is not None:

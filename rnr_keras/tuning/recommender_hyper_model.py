@@ -95,7 +95,8 @@ class RecommenderHyperModel(keras_tuner.HyperModel):
             `split.val`; `split.test` is not used.
         space: str. "paper" or "wide". Defaults to "paper".
         epochs: int. Most epochs per trial. Defaults to 100.
-        patience: int. Early-stopping patience in epochs. Defaults to 10.
+        patience: int or `None`. Early-stopping patience in epochs.
+            Defaults to `None`, the model's `default_patience`.
         batch_size: int or `None`. See `rnr_keras.inputs.dataset_for`.
             Defaults to `None`.
         optimizer: str. Optimiser preset of `rnr_keras.optimizers`,
@@ -129,7 +130,7 @@ class RecommenderHyperModel(keras_tuner.HyperModel):
         split,
         space: str = "paper",
         epochs: int = 100,
-        patience: int = 10,
+        patience=None,
         batch_size=None,
         optimizer: str = "default",
         seed: int = 0,
@@ -153,7 +154,9 @@ class RecommenderHyperModel(keras_tuner.HyperModel):
         self.split = split
         self.space = space
         self.epochs = _check_at_least("epochs", epochs, 1)
-        self.patience = _check_at_least("patience", patience, 0)
+        self.patience = (
+            None if patience is None else _check_at_least("patience", patience, 0)
+        )
         if batch_size is not None:
             _check_at_least("batch_size", batch_size, 1)
         self.batch_size = batch_size
@@ -198,12 +201,14 @@ class RecommenderHyperModel(keras_tuner.HyperModel):
         return {
             "corruption": hp.Choice("corruption", CORRUPTION, default=0.2),
             "hidden_activation": hp.Choice(
-                "hidden_activation", HIDDEN_ACTIVATION, default="sigmoid"
+                "hidden_activation", HIDDEN_ACTIVATION, default="relu"
             ),
         }
 
     def make_optimizer(self, hp):
         """The preset optimiser; at `hp`'s learning rate when it has one."""
+        if self.optimizer == "default" and LEARNING_RATE_NAME not in hp.values:
+            return "default"  # the model picks its own learning rate
         optimizer = optimizers.get(self.optimizer)
         if LEARNING_RATE_NAME in hp.values:
             optimizer.learning_rate = hp.get(LEARNING_RATE_NAME)

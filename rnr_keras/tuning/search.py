@@ -197,7 +197,7 @@ def tune(
     directory=None,
     space="paper",
     epochs=100,
-    patience=10,
+    patience=None,
     batch_size=None,
     optimizer="default",
     seed=0,

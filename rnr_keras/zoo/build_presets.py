@@ -42,7 +42,7 @@ def build_preset(
     dataset_args=None,
     seed=0,
     epochs=100,
-    patience=10,
+    patience=None,
     batch_size=None,
     optimizer="default",
     space="paper",
@@ -217,7 +217,7 @@ def _parser():
         "rnr_keras/zoo/presets).",
     )
     parser.add_argument("--epochs", type=int, default=100)
-    parser.add_argument("--patience", type=int, default=10)
+    parser.add_argument("--patience", type=int, default=None)
     parser.add_argument("--batch-size", metavar="N", type=int)
     parser.add_argument(
         "--optimizer", choices=("default", "paper"), default="default"

@@ -36,7 +36,7 @@ class TestParser:
             "rnr-bpr-svd", "synthetic", "grid", "paper",
         )
         assert (args.max_trials, args.dir, args.n_users) == (None, None, None)
-        assert (args.seed, args.epochs, args.patience) == (0, 100, 10)
+        assert (args.seed, args.epochs, args.patience) == (0, 100, None)
         assert not args.quiet and not args.overwrite
 
     def test_every_option(self):

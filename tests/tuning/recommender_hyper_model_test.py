@@ -152,15 +152,17 @@ class TestBuild(TestCase):
             assert type(model.optimizer) is type(optimizers.get("default"))
             assert float(model.optimizer.learning_rate) == pytest.approx(0.01)
 
-    def test_paper_space_compiles_the_default_preset(self, tiny_split):
-        model = hypermodel_for("bpr", tiny_split).build(
+    @pytest.mark.parametrize("name", ["bpr", "cdae", "svd"])
+    def test_paper_space_compiles_the_models_default(self, tiny_split, name):
+        model = hypermodel_for(name, tiny_split).build(
             keras_tuner.HyperParameters()
         )
-        preset = optimizers.get("default")
-        assert type(model.optimizer) is type(preset)
+        assert type(model.optimizer) is type(optimizers.get("default"))
+        # Each model's own default rate: 0.002 BPR, 0.005 CDAE and SVD.
         assert float(model.optimizer.learning_rate) == pytest.approx(
-            float(preset.learning_rate)
+            model.default_learning_rate
         )
+        assert model.default_learning_rate == (0.002 if name == "bpr" else 0.005)
 
     def test_paper_optimizer_preset_takes_the_learning_rate(self, tiny_split):
         hypermodel = hypermodel_for(

@@ -64,7 +64,7 @@ class TestBuildPreset(TestCase):
         )
         assert calls == [(
             "bpr",
-            {"tuner": "grid", "space": "paper", "epochs": 7, "patience": 10,
+            {"tuner": "grid", "space": "paper", "epochs": 7, "patience": None,
              "batch_size": None, "optimizer": "default", "seed": 3,
              "verbose": 0, "return_model": True},
         )]
