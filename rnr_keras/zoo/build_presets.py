@@ -122,9 +122,15 @@ def build_preset(
         "hyperparameters": training.model_hyperparameters(model),
         "training": {
             "max_epochs": epochs,
-            "patience": patience,
+            "patience": patience
+            if patience is not None
+            else getattr(model, "default_patience", None),
             "batch_size": batch_size,
             "optimizer": optimizer,
+            # What "default" meant for this model when it was built.
+            "learning_rate": float(model.optimizer.learning_rate)
+            if getattr(model, "optimizer", None) is not None
+            else None,
         },
         "selection": {
             "method": "rnr_keras.tuning.tune (keras-tuner grid search on "
