@@ -130,7 +130,9 @@ def run_ours(name, split, seed, args):
             "l2": model.l2,
             "optimizer": optimizer_label(model.optimizer),
             "batch_size": fit_options.get("batch_size", "default"),
-            "patience": fit_options["patience"],
+            "patience": fit_options["patience"]
+            if fit_options["patience"] is not None
+            else model.default_patience,
             "best_epoch": fit["best_epoch"],
             "epochs_run": fit["epochs"],
         },
@@ -484,8 +486,9 @@ def main():
         "--epochs", type=int, default=100, help="Most epochs for our models."
     )
     parser.add_argument(
-        "--patience", type=int, default=10,
-        help="Early-stopping patience of our models (fit_model's default).",
+        "--patience", type=int, default=None,
+        help="Early-stopping patience of our models (default: each model's "
+        "default_patience, as fit_model).",
     )
     # Public-argument overrides of our BPR, for checking tuning advice;
     # unset, the package defaults are used.
