@@ -251,7 +251,9 @@ class MultiTaskModel(Recommender):
     def _pairwise_ranker(self):
         return self.input_mode == "pairs" and self.trains_ranker
 
-    def compile(self, optimizer="default", jit_compile=None, **kwargs):
+    def compile(
+        self, optimizer="default", jit_compile=None, steps_per_execution=None, **kwargs
+    ):
         """`keras.Model.compile` with presets and a faster default.
 
         Args:
@@ -264,6 +266,12 @@ class MultiTaskModel(Recommender):
                 but its compile time outweighs that on small data), and
                 never for row batches, whose ragged row building XLA cannot
                 compile.
+            steps_per_execution: int or `None`. Batches per call into the
+                compiled training function. `None` means 16 (one Python
+                round trip per 16 small batches doubled BPR's samples/s on
+                ML-1M-sized data; results are the same as with 1), or 1
+                under a tf.distribute strategy, where Keras's multi-step
+                loop fails on row batches of varying size.
             **kwargs: passed to `keras.Model.compile`.
         """
         if jit_compile is None:
@@ -276,8 +284,13 @@ class MultiTaskModel(Recommender):
             )
         if isinstance(optimizer, str) and optimizer == "default":
             optimizer = keras.optimizers.Adam(self.default_learning_rate)
+        if steps_per_execution is None:
+            steps_per_execution = 1 if _has_strategy() else 16
         super().compile(
-            optimizer=optimizers.get(optimizer), jit_compile=jit_compile, **kwargs
+            optimizer=optimizers.get(optimizer),
+            jit_compile=jit_compile,
+            steps_per_execution=steps_per_execution,
+            **kwargs,
         )
 
     def compile_from_config(self, config):
