@@ -31,6 +31,10 @@ class Rater(keras.layers.Layer):
         """`(B, num_items)` predicted ratings."""
         raise NotImplementedError
 
+    def example_penalty(self, users, items):
+        """Per-example squared norm of own parameters, `(B,)` (pair batches)."""
+        return 0.0
+
     def penalty(self, users, user_weights, item_weights):
         """Weighted squared norm of the rater's own user/item parameters.
 

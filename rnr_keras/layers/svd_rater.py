@@ -54,6 +54,11 @@ class SVDRater(Rater):
             + ops.sum(user_vectors * item_vectors, axis=-1)
         )
 
+    def example_penalty(self, users, items):
+        return ops.square(ops.take(self.user_bias, users)) + ops.square(
+            ops.take(self.item_bias, items)
+        )
+
     def penalty(self, users, user_weights, item_weights):
         return ops.sum(
             user_weights * ops.square(ops.take(self.user_bias, users))

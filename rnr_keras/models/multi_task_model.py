@@ -357,15 +357,9 @@ class MultiTaskModel(Recommender):
             )
         if self.post is not None and self.trains_rater:
             per_example += self._row_norms(self.post.deviation, items)
-        penalty = ops.mean(per_example)
         if self.trains_rater:
-            size = ops.cast(ops.shape(users)[0], "float32")
-            ones = ops.ones(ops.shape(users), dtype="float32")
-            item_counts = ops.scatter(
-                ops.expand_dims(items, 1), ones, (self.num_items,)
-            )
-            penalty += self.rater.penalty(users, ones, item_counts) / size
-        return penalty
+            per_example += self.rater.example_penalty(users, items)
+        return ops.mean(per_example)
 
     def _rows_penalty(self, users, rows):
         # Per observed interaction: rows read by that interaction.
