@@ -1,0 +1,109 @@
+import json
+import os
+
+import numpy as np
+import pytest
+
+from rnr_keras import cli
+from rnr_keras import reproduce
+from rnr_keras import training
+from rnr_keras import tuning
+
+
+@pytest.fixture
+def fake_tune(monkeypatch):
+    """`tuning.tune` without training: Popularity-scored models.
+
+    Every row is a Popularity model, so two rows score identically and the
+    paired test between them must report a zero difference.
+    """
+    calls = []
+
+    def tune(name, split, **kwargs):
+        calls.append((name, kwargs["seed"]))
+        model = training.build_model("popularity", split.num_users, split.num_items)
+        model.adapt(split.train)
+        metrics = training.evaluate_model(model, split)
+        results = {
+            "best_hyperparameters": {"l2": 0.001 * (1 + kwargs["seed"])},
+            "trials": [{}, {}],
+            "val": metrics["val"],
+            "test": metrics["test"],
+            "train_seconds": 1.0,
+            "search_seconds": 2.0,
+            "best_epoch": 3,
+        }
+        return results, model
+
+    monkeypatch.setattr(tuning, "tune", tune)
+    return calls
+
+
+def test_rows_aggregate_over_seeds_and_files_are_written(fake_tune, tmp_path):
+    results = reproduce.reproduce(
+        dataset="synthetic",
+        seeds=(0, 1),
+        out=str(tmp_path),
+        models=("popularity", "bpr", "rnr-bpr-svd"),
+        dataset_args={"num_users": 60, "num_items": 40},
+        log=lambda line: None,
+    )
+    assert fake_tune == [
+        ("popularity", 0), ("bpr", 0), ("rnr-bpr-svd", 0),
+        ("popularity", 1), ("bpr", 1), ("rnr-bpr-svd", 1),
+    ]
+    row = results["rows"][0]
+    per_seed = [run["test"]["recall@10"] for run in row["per_seed"]]
+    assert row["recall@10"] == pytest.approx(np.mean(per_seed))
+    assert row["recall@10_std"] == pytest.approx(np.std(per_seed))
+    # Seeds chose different l2: the row lists them; same values collapse.
+    assert row["hyperparameters"] == {"l2": [0.001, 0.002]}
+    assert [r["model"] for r in results["rows"]] == [
+        "Popularity", "BPR", "RnR(BPR,SVD)"
+    ]
+    # Only the comparisons whose both rows ran; identical scorers tie.
+    pairs = [(c["model"], c["baseline"]) for c in results["comparisons"]]
+    assert pairs == [("RnR(BPR,SVD)", "BPR")]
+    comparison = results["comparisons"][0]
+    assert comparison["mean_difference"] == 0.0
+    assert comparison["p_value"] == 1.0
+    assert comparison["n"] == 2 * 30  # test users of both seeds, pooled
+
+    for name in ("results.json", "results.csv", "results.md", "results.png"):
+        assert os.path.getsize(tmp_path / name) > 0
+    assert not [f for f in os.listdir(tmp_path) if f.startswith(".tmp-")]
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert saved["seeds"] == [0, 1] and saved["dataset"] == "synthetic"
+    assert {"recall@10", "recall@10_std", "mrr@10", "mrr@10_std",
+            "hyperparameters", "train_seconds"} <= set(saved["rows"][0])
+    assert (tmp_path / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "| RnR(BPR,SVD) | BPR |" in (tmp_path / "results.md").read_text()
+
+
+def test_unknown_model_and_no_seeds_raise():
+    with pytest.raises(ValueError, match="Unknown models"):
+        reproduce.reproduce(models=("foo",), log=lambda line: None)
+    with pytest.raises(ValueError, match="seeds"):
+        reproduce.reproduce(seeds=(), log=lambda line: None)
+
+
+def test_cli_quick_real_run(tmp_path, capsys):
+    # A real (tiny) run: Popularity and SVD, one seed, short training.
+    status = cli.main([
+        "reproduce", "--quick", "--quiet", "--models", "popularity", "svd",
+        "--dataset-arg", "num_users=60", "--dataset-arg", "num_items=40",
+        "--out", str(tmp_path),
+    ])
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "Popularity" in printed and "SVD" in printed
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert saved["seeds"] == [0]
+    assert [row["name"] for row in saved["rows"]] == ["popularity", "svd"]
+    for row in saved["rows"]:
+        assert 0.0 <= row["recall@10"] <= 1.0
+
+
+def test_cli_rejects_bad_patience(capsys):
+    assert cli.main(["reproduce", "--patience", "-1", "--quiet"]) == 2
+    assert "patience" in capsys.readouterr().err
