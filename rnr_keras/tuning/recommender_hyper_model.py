@@ -190,6 +190,22 @@ class RecommenderHyperModel(keras_tuner.HyperModel):
             "l2": hp.Choice("l2", L2[self.space], default=0.001),
         }
 
+    @staticmethod
+    def check_ranker(ranker):
+        """The ranker name of a multi-task hypermodel, validated."""
+        if ranker not in ("bpr", "cdae"):
+            raise ValueError(
+                f"`ranker` must be 'bpr' or 'cdae'. Received: ranker={ranker!r}"
+            )
+        return ranker
+
+    def declare_multi_task(self, hp, ranker):
+        """The base space, `alpha`, and CDAE's options for a CDAE ranker."""
+        values = {**RecommenderHyperModel.declare(self, hp), **self.declare_alpha(hp)}
+        if ranker == "cdae":
+            values.update(self.declare_cdae_options(hp))
+        return values
+
     def declare_alpha(self, hp):
         """`alpha`, the ranking-loss weight of multi-task models."""
         return {"alpha": hp.Choice("alpha", ALPHA[self.space], default=0.95)}

@@ -30,19 +30,13 @@ class RnRHyperModel(RecommenderHyperModel):
     """
 
     def __init__(self, split, ranker: str = "bpr", **kwargs):
-        if ranker not in ("bpr", "cdae"):
-            raise ValueError(
-                f"`ranker` must be 'bpr' or 'cdae'. Received: ranker={ranker!r}"
-            )
-        self.ranker = ranker
+        self.ranker = self.check_ranker(ranker)
         super().__init__(f"rnr-{ranker}-svd", split, **kwargs)
 
     def declare(self, hp):
-        values = {**super().declare(hp), **self.declare_alpha(hp)}
+        values = self.declare_multi_task(hp, self.ranker)
         if self.space == "wide":
             values["activation"] = hp.Choice(
                 "activation", ACTIVATION, default="tanh"
             )
-        if self.ranker == "cdae":
-            values.update(self.declare_cdae_options(hp))
         return values

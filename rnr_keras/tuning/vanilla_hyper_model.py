@@ -29,15 +29,8 @@ class VanillaHyperModel(RecommenderHyperModel):
     """
 
     def __init__(self, split, ranker: str = "bpr", **kwargs):
-        if ranker not in ("bpr", "cdae"):
-            raise ValueError(
-                f"`ranker` must be 'bpr' or 'cdae'. Received: ranker={ranker!r}"
-            )
-        self.ranker = ranker
+        self.ranker = self.check_ranker(ranker)
         super().__init__(f"vanilla-{ranker}-svd", split, **kwargs)
 
     def declare(self, hp):
-        values = {**super().declare(hp), **self.declare_alpha(hp)}
-        if self.ranker == "cdae":
-            values.update(self.declare_cdae_options(hp))
-        return values
+        return self.declare_multi_task(hp, self.ranker)
