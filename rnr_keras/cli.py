@@ -21,9 +21,10 @@ import inspect
 import json
 import os
 import sys
-import tempfile
 
 import rnr_keras
+from rnr_keras.io_utils import dump_json
+from rnr_keras.io_utils import write_atomically
 from rnr_keras.tuning.command import add_tune_parser
 from rnr_keras.datasets import DATASETS
 from rnr_keras.datasets import load
@@ -429,8 +430,8 @@ def _save(model, record, out):
     model_path = os.path.join(out, "model.keras")
     metrics_path = os.path.join(out, "metrics.json")
     # The model first: metrics.json never describes a model not yet saved.
-    _write_atomically(model_path, model.save)
-    _write_atomically(metrics_path, lambda path: _dump_json(record, path))
+    write_atomically(model_path, model.save)
+    write_atomically(metrics_path, lambda path: dump_json(record, path))
     print(_format_results(record))
     print(f"Saved {model_path} and {metrics_path}")
 
@@ -493,38 +494,6 @@ def _build(training, name, split, hyperparameters):
     return training.build_model(
         name, split.num_users, split.num_items, **hyperparameters
     )
-
-
-def _write_atomically(path, write):
-    """Calls `write(tmp)` on a temporary file beside `path`, then renames.
-
-    The rename is atomic on one file system, so `path` is always either the
-    old file or the complete new one.
-    """
-    folder, base = os.path.split(os.path.abspath(path))
-    stem, ext = os.path.splitext(base)
-    # The suffix keeps the extension: Keras infers the format from it.
-    handle, tmp = tempfile.mkstemp(
-        prefix=f".{stem}.", suffix=f".tmp{ext}", dir=folder
-    )
-    os.close(handle)
-    try:
-        write(tmp)
-        # mkstemp makes the file private (0600); give it the usual mode.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
-def _dump_json(record, path):
-    with open(path, "w") as file:
-        json.dump(record, file, indent=2)
-        file.write("\n")
 
 
 def _format_results(record):

@@ -13,10 +13,11 @@ import csv
 import io
 import json
 import os
-import tempfile
 import time
 
 import numpy as np
+
+from rnr_keras.io_utils import write_text
 
 #: The rows of the paper's Table 1, in its order.
 ROWS = (
@@ -274,8 +275,8 @@ def write_results(results, out):
     interrupted run never leaves a half-written result.
     """
     os.makedirs(out, exist_ok=True)
-    _atomic_write(os.path.join(out, "results.json"), json.dumps(results, indent=2))
-    _atomic_write(os.path.join(out, "results.md"), markdown(results))
+    write_text(os.path.join(out, "results.json"), json.dumps(results, indent=2))
+    write_text(os.path.join(out, "results.md"), markdown(results))
     buffer = io.StringIO()
     fields = [
         "model", "recall@10", "recall@10_std", "mrr@10", "mrr@10_std",
@@ -286,8 +287,8 @@ def write_results(results, out):
     writer.writeheader()
     for row in results["rows"]:
         writer.writerow({**row, "hyperparameters": json.dumps(row["hyperparameters"])})
-    _atomic_write(os.path.join(out, "results.csv"), buffer.getvalue())
-    _atomic_write(os.path.join(out, "results.png"), _chart(results), binary=True)
+    write_text(os.path.join(out, "results.csv"), buffer.getvalue())
+    write_text(os.path.join(out, "results.png"), _chart(results), binary=True)
 
 
 def _chart(results):
@@ -323,19 +324,6 @@ def _chart(results):
     figure.savefig(buffer, format="png", dpi=110)
     plt.close(figure)
     return buffer.getvalue()
-
-
-def _atomic_write(path, content, binary=False):
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb" if binary else "w") as file:
-            file.write(content)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.remove(temp)
-        raise
 
 
 def terminal_table(results):

@@ -7,6 +7,7 @@ import pytest
 
 import rnr_keras
 from rnr_keras import cli
+from rnr_keras import io_utils
 from rnr_keras import protocol
 from rnr_keras import training
 from rnr_keras import zoo
@@ -274,7 +275,7 @@ class TestWriteAtomically:
             raise OSError("disk full")
 
         with pytest.raises(OSError, match="disk full"):
-            cli._write_atomically(str(path), write)
+            io_utils.write_atomically(str(path), write)
         assert path.read_text() == "old"
         assert os.listdir(tmp_path) == ["metrics.json"]
 
@@ -288,7 +289,7 @@ class TestWriteAtomically:
             with open(tmp, "w") as file:
                 file.write("new")
 
-        cli._write_atomically(str(path), write)
+        io_utils.write_atomically(str(path), write)
         assert path.read_text() == "new"
         # Beside the destination, with its extension (Keras needs .keras).
         assert os.path.dirname(seen[0]) == str(tmp_path)

@@ -13,6 +13,9 @@ Example:
 
 import os
 
+from rnr_keras.io_utils import dump_json
+from rnr_keras.io_utils import write_atomically
+
 #: Search strategies (keys of `rnr_keras.tuning.TUNERS`), listed here so
 #: that building the parser imports no keras-tuner.
 TUNER_NAMES = ("grid", "random", "bayesian", "hyperband")
@@ -233,8 +236,8 @@ def run_tune(args):
     model_path = os.path.join(out, "model.keras")
     results_path = os.path.join(out, "results.json")
     # The model first: results.json never describes a model not yet saved.
-    cli._write_atomically(model_path, model.save)
-    cli._write_atomically(results_path, lambda path: cli._dump_json(record, path))
+    write_atomically(model_path, model.save)
+    write_atomically(results_path, lambda path: dump_json(record, path))
     print(_format_trials(record))
     print(cli._format_results(record))
     print(f"Saved {model_path} and {results_path}")

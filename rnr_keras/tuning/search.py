@@ -12,6 +12,8 @@ import keras
 import keras_tuner
 
 from rnr_keras import training
+from rnr_keras.io_utils import dump_json
+from rnr_keras.io_utils import write_atomically
 from rnr_keras.tuning.recommender_hyper_model import fit_key
 from rnr_keras.tuning.registry import hypermodel_for
 from rnr_keras.tuning.resumable_grid_oracle import ResumableGridOracle
@@ -145,11 +147,7 @@ def _check_same_settings(path, settings):
 def _write_json(path, record):
     # `overwrite=True` has just removed the project folder.
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.tmp"
-    with open(tmp, "w") as file:
-        json.dump(record, file, indent=2)
-        file.write("\n")
-    os.replace(tmp, path)
+    write_atomically(path, lambda tmp: dump_json(record, tmp))
 
 
 def trial_records(search):
