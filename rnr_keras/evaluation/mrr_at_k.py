@@ -3,7 +3,7 @@
 import keras
 
 from rnr_keras.api_export import rnr_export
-from rnr_keras.evaluation.ranking import _check_positive_int
+from rnr_keras.validation import check_positive_int
 from rnr_keras.evaluation.ranking import heldout_ranks
 
 
@@ -35,7 +35,7 @@ class MRRAtK(keras.metrics.Mean):
     """
 
     def __init__(self, k=10, name=None, dtype=None, **kwargs):
-        k = _check_positive_int(k, "k")
+        k = check_positive_int("k", k)
         super().__init__(name=name or f"mrr_at_{k}", dtype=dtype, **kwargs)
         self.k = k
 

@@ -1,11 +1,10 @@
 """Full-ranking evaluation of held-out items: Recall@k, MRR@k, NDCG@k."""
 
-import numbers
-
 import keras
 import numpy as np
 
 from rnr_keras.datasets.interactions import Interactions
+from rnr_keras.validation import check_positive_int
 
 
 def evaluate_ranking(
@@ -85,8 +84,8 @@ def evaluate_ranking(
     >>> result["recall@1"]
     0.0
     """
-    k = _check_positive_int(k, "k")
-    batch_size = _check_positive_int(batch_size, "batch_size")
+    k = check_positive_int("k", k)
+    batch_size = check_positive_int("batch_size", batch_size)
     score_fn = _resolve_score_fn(model_or_score_fn)
     _check_data(heldout, train)
 
@@ -141,7 +140,7 @@ def ranking_metrics_from_ranks(ranks, k):
     >>> ranking_metrics_from_ranks([1, 2, 11], k=10)["mrr@10"]
     0.5
     """
-    k = _check_positive_int(k, "k")
+    k = check_positive_int("k", k)
     ranks = np.asarray(ranks, dtype=np.int64)
     if ranks.ndim != 1 or len(ranks) == 0 or ranks.min() < 1:
         raise ValueError(
@@ -279,15 +278,3 @@ def _to_numpy(values):
     if isinstance(values, np.ndarray):
         return values
     return np.asarray(keras.ops.convert_to_numpy(values))
-
-
-def _check_positive_int(value, name):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Integral)
-        or value <= 0
-    ):
-        raise ValueError(
-            f"`{name}` must be a positive integer. Received: {name}={value!r}"
-        )
-    return int(value)

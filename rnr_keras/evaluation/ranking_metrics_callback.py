@@ -3,7 +3,7 @@
 import keras
 
 from rnr_keras.evaluation.ranking import _check_data
-from rnr_keras.evaluation.ranking import _check_positive_int
+from rnr_keras.validation import check_positive_int
 from rnr_keras.evaluation.ranking import evaluate_ranking
 from rnr_keras.evaluation.ranking import metric_log_name
 
@@ -66,9 +66,9 @@ class RankingMetricsCallback(keras.callbacks.Callback):
         batch_size=1024,
     ):
         super().__init__()
-        self.k = _check_positive_int(k, "k")
-        self.every = _check_positive_int(every, "every")
-        self.batch_size = _check_positive_int(batch_size, "batch_size")
+        self.k = check_positive_int("k", k)
+        self.every = check_positive_int("every", every)
+        self.batch_size = check_positive_int("batch_size", batch_size)
         if not isinstance(prefix, str):
             raise ValueError(
                 f"`prefix` must be a string. Received: prefix={prefix!r}"

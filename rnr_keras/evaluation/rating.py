@@ -3,7 +3,7 @@
 import numpy as np
 
 from rnr_keras.datasets.interactions import Interactions
-from rnr_keras.evaluation.ranking import _check_positive_int
+from rnr_keras.validation import check_positive_int
 from rnr_keras.evaluation.ranking import _to_numpy
 
 
@@ -59,7 +59,7 @@ def evaluate_rating(model_or_predict_fn, heldout, *, batch_size=None):
         )
     if batch_size is None:
         batch_size = n
-    batch_size = _check_positive_int(batch_size, "batch_size")
+    batch_size = check_positive_int("batch_size", batch_size)
 
     predictions = np.empty(n, dtype=np.float64)
     for start in range(0, n, batch_size):

@@ -16,7 +16,7 @@ the same batches.
 import numpy as np
 import tensorflow as tf
 
-from rnr_keras.models.recommender import _check_positive_int
+from rnr_keras.validation import check_positive_int
 
 #: Default batch sizes, chosen on ML-1M-sized data (see benchmarks/).
 PAIRS_BATCH_SIZE = 1024
@@ -184,7 +184,7 @@ def pair_dataset(
     >>> sorted(x)
     ['item', 'negative', 'user']
     """
-    batch_size = _check_positive_int("batch_size", batch_size)
+    batch_size = check_positive_int("batch_size", batch_size)
     if len(train) == 0:
         raise ValueError("`train` is empty")
     users = tf.constant(train.users)
@@ -233,7 +233,7 @@ def user_dataset(
     Returns:
         `tf.data.Dataset` of `{"user": int32 (B,)}`.
     """
-    batch_size = _check_positive_int("batch_size", batch_size)
+    batch_size = check_positive_int("batch_size", batch_size)
     active = np.flatnonzero(train.user_counts() > 0).astype(np.int32)
     if len(active) == 0:
         raise ValueError("`train` is empty")

@@ -12,7 +12,8 @@ from rnr_keras.layers.post_consumption import PostConsumption
 from rnr_keras.layers.ranker import Ranker
 from rnr_keras.layers.rater import Rater
 from rnr_keras.layers.svd_rater import SVDRater
-from rnr_keras.models.recommender import Recommender, _check_positive_int
+from rnr_keras.models.recommender import Recommender
+from rnr_keras.validation import check_positive_int
 
 RANKERS = {"bpr": BPRRanker, "cdae": CDAERanker}
 
@@ -158,7 +159,7 @@ class MultiTaskModel(Recommender):
         super().__init__(num_users, num_items, history_size, **kwargs)
         if self.ranker is None and self.rater is None:
             raise ValueError("`ranker` and `rater` cannot both be None")
-        self.embedding_dim = _check_positive_int("embedding_dim", embedding_dim)
+        self.embedding_dim = check_positive_int("embedding_dim", embedding_dim)
         if isinstance(alpha, bool) or not 0.0 <= float(alpha) <= 1.0:
             raise ValueError(f"`alpha` must be in [0, 1]. Received: alpha={alpha!r}")
         if self.ranker is None and float(alpha) != 0.0:

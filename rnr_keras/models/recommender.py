@@ -6,14 +6,7 @@ from keras import ops
 
 from rnr_keras.api_export import rnr_export
 from rnr_keras.layers.interaction_history import InteractionHistory
-
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(
-            f"`{name}` must be a positive integer. Received: {name}={value!r}"
-        )
-    return int(value)
+from rnr_keras.validation import check_positive_int
 
 
 @rnr_export
@@ -51,8 +44,8 @@ class Recommender(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.num_users = _check_positive_int("num_users", num_users)
-        self.num_items = _check_positive_int("num_items", num_items)
+        self.num_users = check_positive_int("num_users", num_users)
+        self.num_items = check_positive_int("num_items", num_items)
         if (
             isinstance(history_size, bool)
             or not isinstance(history_size, (int, np.integer))
@@ -155,7 +148,7 @@ class Recommender(keras.Model):
             float32 NumPy array `(len(user_indices), num_items)`.
         """
         users = self._user_array(user_indices)
-        batch_size = _check_positive_int("batch_size", batch_size)
+        batch_size = check_positive_int("batch_size", batch_size)
         out = np.empty((len(users), self.num_items), dtype=np.float32)
         for start in range(0, len(users), batch_size):
             batch = ops.convert_to_tensor(users[start : start + batch_size])
@@ -178,7 +171,7 @@ class Recommender(keras.Model):
             With `exclude_seen`, a user with fewer than `k` unseen items
             gets item -1 with score -inf in the slots left over.
         """
-        k = _check_positive_int("k", k)
+        k = check_positive_int("k", k)
         users = self._user_array(user_indices)
         scores = self.score(users)
         if exclude_seen:
