@@ -186,13 +186,18 @@ def _training():
 
 
 class _ModelNames:
-    """`training.MODELS`'s names, read only when argparse needs them."""
+    """The registry's model names, read only when argparse needs them;
+    any `vanilla-<ranker>-<rater>` / `rnr-<ranker>-<rater>` is accepted."""
 
     def __iter__(self):
-        return iter(_training().MODELS)
+        from rnr_keras import registry
+
+        return iter(registry.model_names())
 
     def __contains__(self, name):
-        return name in _training().MODELS
+        from rnr_keras import registry
+
+        return registry.is_model_name(name)
 
 
 def _add_train(commands):
@@ -376,7 +381,9 @@ def _fit(args, training, model, split, dataset_args):
     import keras
     import tensorflow as tf
 
-    label = training.LABELS[args.model]
+    from rnr_keras import registry
+
+    label = registry.label(args.model)
     print(
         f"Training {label} on {args.dataset} ({split.num_users:,} users, "
         f"{split.num_items:,} items): {len(split.train):,} training rows, "
@@ -481,17 +488,17 @@ def _parse_dataset_args(dataset, pairs):
 
 
 def _build(training, name, split, hyperparameters):
-    """`training.build_model`, refusing options the model does not take."""
-    cls, fixed = training.MODELS[name]
-    # Single-task models fix `alpha`; name the option, not the constructor.
-    accepted = set(inspect.signature(cls.__init__).parameters) - set(fixed)
+    """`registry.build_model`, refusing options the model does not take."""
+    from rnr_keras import registry
+
+    accepted = set(registry.spec(name).constructor_arguments())
     for key, value in hyperparameters.items():
         if key not in accepted:
             raise ValueError(
                 f"`{key}` does not apply to {name!r}. Received: "
                 f"{key}={value!r}"
             )
-    return training.build_model(
+    return registry.build_model(
         name, split.num_users, split.num_items, **hyperparameters
     )
 
@@ -519,8 +526,6 @@ def _format_results(record):
 
 
 def _add_reproduce(commands):
-    from rnr_keras.reproduce import ROWS
-
     command = commands.add_parser(
         "reproduce",
         help="Reproduce the paper's Table 1 (the main job).",
@@ -558,8 +563,10 @@ def _add_reproduce(commands):
         "tables use 0 1 2).",
     )
     command.add_argument(
-        "--models", metavar="MODEL", nargs="+", choices=ROWS, default=list(ROWS),
-        help="Rows to run (default: all eight: %(choices)s).",
+        "--models", metavar="MODEL", nargs="+", choices=_ModelNames(),
+        default=None,
+        help="Rows to run: any model names (default: the paper's eight "
+        "rows, then WRMF, RnR(WRMF,SVD), SVD++, RnR(BPR,SVD++) and EASE).",
     )
     command.add_argument(
         "--space", choices=("paper", "wide"), default="paper",

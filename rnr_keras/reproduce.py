@@ -20,7 +20,7 @@ import numpy as np
 from rnr_keras.io_utils import write_text
 
 #: The rows of the paper's Table 1, in its order.
-ROWS = (
+PAPER_ROWS = (
     "popularity",
     "svd",
     "cdae",
@@ -31,15 +31,39 @@ ROWS = (
     "rnr-bpr-svd",
 )
 
-#: (row, baseline) pairs whose difference is tested.
-COMPARISONS = (
-    ("vanilla-cdae-svd", "cdae"),
-    ("rnr-cdae-svd", "cdae"),
-    ("rnr-cdae-svd", "vanilla-cdae-svd"),
-    ("vanilla-bpr-svd", "bpr"),
-    ("rnr-bpr-svd", "bpr"),
-    ("rnr-bpr-svd", "vanilla-bpr-svd"),
-)
+#: Rows beyond the paper's: the algorithms it names (WRMF as a ranker,
+#: SVD++ as a rater) inside RnR, and a strong closed-form baseline.
+EXTRA_ROWS = ("wrmf", "rnr-wrmf-svd", "svdpp", "rnr-bpr-svdpp", "ease")
+
+
+def default_rows():
+    """The rows `reproduce` runs by default: the paper's, then the extras
+    that are registered."""
+    from rnr_keras import registry
+
+    return tuple(
+        name for name in PAPER_ROWS + EXTRA_ROWS if registry.is_model_name(name)
+    )
+
+
+def comparisons(models):
+    """(row, baseline) pairs whose difference is tested: each multi-task
+    row against its single-task ranker, and RnR against Vanilla of the same
+    pair, where both rows are run."""
+    from rnr_keras import registry
+
+    out = []
+    for name in models:
+        spec = registry.spec(name)
+        if spec.composition is None:
+            continue
+        if spec.ranker in models:
+            out.append((name, spec.ranker))
+        vanilla = f"vanilla-{spec.ranker}-{spec.rater}"
+        if spec.composition == "rnr" and vanilla in models:
+            out.append((name, vanilla))
+    return tuple(out)
+
 
 #: The paper's Table 1 on MovieLens 1M: (Accuracy@10 = Recall@10, MRR@10).
 PAPER_ML1M = {
@@ -62,7 +86,7 @@ def reproduce(
     n_users=None,
     seeds=(0, 1, 2),
     out=None,
-    models=ROWS,
+    models=None,
     space="paper",
     epochs=100,
     patience=None,
@@ -80,7 +104,9 @@ def reproduce(
             paper's n for the dataset, capped at the number of users.
         seeds: ints. One protocol split (and training seed) each.
         out: str or `None`. Folder for results.json/csv/md and the chart.
-        models: names from `ROWS`. Defaults to all eight.
+        models: model names (any registered or composed name). Defaults
+            to `default_rows()`: the paper's eight rows, then WRMF,
+            RnR(WRMF,SVD), SVD++, RnR(BPR,SVD++) and EASE.
         space: str. Search space, "paper" (the paper's grid) or "wide".
         epochs: int. Most epochs per trial. Defaults to 100.
         patience: int or `None`. Early-stopping patience; `None` for each
@@ -96,12 +122,12 @@ def reproduce(
     from rnr_keras import datasets
     from rnr_keras import evaluation
     from rnr_keras import protocol
-    from rnr_keras import training
+    from rnr_keras import registry
     from rnr_keras import tuning
 
-    unknown = [name for name in models if name not in ROWS]
-    if unknown:
-        raise ValueError(f"Unknown models {unknown}. Known: {list(ROWS)}")
+    models = tuple(default_rows() if models is None else models)
+    for name in models:
+        registry.spec(name)  # an unknown name fails here, before any work
     if not seeds:
         raise ValueError("`seeds` must name at least one seed")
     start = time.perf_counter()
@@ -116,7 +142,7 @@ def reproduce(
         for position, name in enumerate(models, 1):
             log(
                 f"[seed {seed}] {position}/{len(models)} "
-                f"{training.LABELS[name]}: grid search on validation"
+                f"{registry.label(name)}: grid search on validation"
             )
             keras.utils.clear_session()
             keras.utils.set_random_seed(seed)
@@ -148,7 +174,7 @@ def reproduce(
                 }
             )
             log(
-                f"[seed {seed}] {training.LABELS[name]}: test "
+                f"[seed {seed}] {registry.label(name)}: test "
                 f"Recall@10 {result['test']['recall@10']:.4f}, MRR@10 "
                 f"{result['test']['mrr@10']:.4f} "
                 f"(hyperparameters {result['best_hyperparameters']}, "
@@ -171,7 +197,7 @@ def reproduce(
 
 
 def _row(name, seeds):
-    from rnr_keras import training
+    from rnr_keras import registry
 
     def stat(part, key):
         values = [run[part][key] for run in seeds if key in run[part]]
@@ -179,7 +205,7 @@ def _row(name, seeds):
             return None, None
         return float(np.mean(values)), float(np.std(values))
 
-    row = {"model": training.LABELS[name], "name": name}
+    row = {"model": registry.label(name), "name": name}
     for key in ("recall@10", "mrr@10", "ndcg@10"):
         row[key], row[f"{key}_std"] = stat("test", key)
     row["val_recall@10"], _ = stat("val", "recall@10")
@@ -202,21 +228,19 @@ def _common_hyperparameters(seeds):
 
 
 def _comparisons(models, reciprocal_ranks):
-    from rnr_keras import training
+    from rnr_keras import registry
     from rnr_keras.evaluation.significance import paired_test
 
     out = []
-    for row, baseline in COMPARISONS:
-        if row not in models or baseline not in models:
-            continue
+    for row, baseline in comparisons(models):
         result = paired_test(
             np.concatenate(reciprocal_ranks[row]),
             np.concatenate(reciprocal_ranks[baseline]),
         )
         out.append(
             {
-                "model": training.LABELS[row],
-                "baseline": training.LABELS[baseline],
+                "model": registry.label(row),
+                "baseline": registry.label(baseline),
                 "metric": "reciprocal_rank@10 per test user, pooled over seeds",
                 "test": "Wilcoxon signed-rank (two-sided); paired bootstrap CI",
                 **result,

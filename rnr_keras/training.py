@@ -1,9 +1,10 @@
-"""Building zoo models by name and training them on a protocol split.
+"""Training zoo models on a protocol split.
 
 This is what `rnr-keras train`, `rnr-keras reproduce` and the keras-tuner
-hypermodels share: one place that knows the model names, the default
-hyperparameters and the training loop (validation Recall@10 at every epoch,
-early stopping on it, best weights restored).
+hypermodel share: the training loop (validation Recall@10 at every epoch,
+early stopping on it, best weights restored) and the evaluation of a
+trained model. Models are built by name with `rnr_keras.registry`
+(`build_model` is re-exported here).
 """
 
 import time
@@ -11,37 +12,7 @@ import time
 import keras
 
 from rnr_keras import evaluation
-from rnr_keras import inputs
-from rnr_keras.models import BPR
-from rnr_keras.models import CDAE
-from rnr_keras.models import SVD
-from rnr_keras.models import Popularity
-from rnr_keras.models import RnRModel
-from rnr_keras.models import VanillaModel
-
-#: Model name -> (class, fixed constructor arguments).
-MODELS = {
-    "popularity": (Popularity, {}),
-    "svd": (SVD, {}),
-    "bpr": (BPR, {}),
-    "cdae": (CDAE, {}),
-    "vanilla-bpr-svd": (VanillaModel, {"ranker": "bpr", "rater": "svd"}),
-    "vanilla-cdae-svd": (VanillaModel, {"ranker": "cdae", "rater": "svd"}),
-    "rnr-bpr-svd": (RnRModel, {"ranker": "bpr", "rater": "svd"}),
-    "rnr-cdae-svd": (RnRModel, {"ranker": "cdae", "rater": "svd"}),
-}
-
-#: The paper's Table 1 label of each model name.
-LABELS = {
-    "popularity": "Popularity",
-    "svd": "SVD",
-    "cdae": "CDAE",
-    "vanilla-cdae-svd": "Vanilla(CDAE,SVD)",
-    "rnr-cdae-svd": "RnR(CDAE,SVD)",
-    "bpr": "BPR",
-    "vanilla-bpr-svd": "Vanilla(BPR,SVD)",
-    "rnr-bpr-svd": "RnR(BPR,SVD)",
-}
+from rnr_keras.registry import build_model  # noqa: F401  (the public name)
 
 MONITOR = "val_recall_at_10"
 
@@ -49,38 +20,6 @@ MONITOR = "val_recall_at_10"
 # and Keras-layer bookkeeping of the nested heads.
 _SIZE_KEYS = ("name", "num_users", "num_items", "history_size")
 _LAYER_KEYS = ("name", "trainable", "dtype", "activity_regularizer", "autocast")
-
-
-def build_model(name, num_users, num_items, **hyperparameters):
-    """A fresh zoo model by name.
-
-    Args:
-        name: str. One of `MODELS`.
-        num_users: int.
-        num_items: int.
-        **hyperparameters: constructor arguments (e.g. `alpha`, `l2`,
-            `embedding_dim`); names equal the model's constructor arguments.
-    """
-    if name not in MODELS:
-        raise ValueError(f"Unknown model {name!r}. Known: {sorted(MODELS)}")
-    cls, fixed = MODELS[name]
-    # Heads that take their own options (CDAE's corruption) get them here.
-    kwargs = dict(fixed)
-    cdae_options = {
-        key: hyperparameters.pop(key)
-        for key in ("corruption", "hidden_activation")
-        if key in hyperparameters and cls is not CDAE
-    }
-    if cdae_options:
-        if fixed.get("ranker") != "cdae":
-            raise ValueError(
-                f"{sorted(cdae_options)} only apply to CDAE models, not {name!r}"
-            )
-        from rnr_keras.layers import CDAERanker
-
-        kwargs["ranker"] = CDAERanker(**cdae_options)
-    kwargs.update(hyperparameters)
-    return cls(num_users=num_users, num_items=num_items, **kwargs)
 
 
 def model_hyperparameters(model):
@@ -149,7 +88,7 @@ def fit_model(
     """
     start = time.perf_counter()
     model.adapt(split.train)
-    if isinstance(model, Popularity):
+    if not model.trained_by_fit:
         return {
             "epochs": 0,
             "best_epoch": 0,
@@ -166,7 +105,7 @@ def fit_model(
         restore_best_weights=True,
     )
     history = model.fit(
-        inputs.dataset_for(model, split.train, batch_size=batch_size, seed=seed),
+        model.training_dataset(split.train, batch_size=batch_size, seed=seed),
         epochs=epochs,
         verbose=verbose,
         shuffle=False,  # the dataset reshuffles itself, seeded, each epoch

@@ -1,6 +1,6 @@
 """`tf.data` pipelines that turn training `Interactions` into model batches.
 
-Two kinds of batch, matching `MultiTaskModel.input_mode`:
+Two kinds of batch, used by the `BatchKind` strategies of the models:
 - pairs: `({"user", "item"[, "negative"]}, rating)`, one training
   interaction per example, with one negative item drawn uniformly from the
   items the user has NOT interacted with in training (rejection sampling,
@@ -248,25 +248,18 @@ def user_dataset(
 
 
 def dataset_for(model, train, batch_size=None, shuffle=True, seed=0):
-    """The training dataset `model` needs (by its `input_mode`).
+    """The training dataset `model` needs, made by its batch kind.
 
     Args:
-        model: a `MultiTaskModel` (BPR, CDAE, SVD, VanillaModel, RnRModel).
+        model: a `MultiTaskModel` (BPR, CDAE, SVD, VanillaModel, RnRModel,
+            ...). Its `batch_kind` (see `rnr_keras.models.BatchKind`) makes
+            the pipeline.
         train: `Interactions`. Must match the model's index space.
-        batch_size: int or `None`. Defaults to 1024 interactions (pairs) or
-            64 users (rows).
+        batch_size: int or `None`. Defaults to the batch kind's (1024
+            interactions for pairs, 64 users for rows).
         shuffle: bool. Defaults to `True`.
         seed: int. Defaults to 0.
     """
-    model.check_interactions(train, "train")
-    if model.input_mode == "rows":
-        return user_dataset(
-            train, batch_size or ROWS_BATCH_SIZE, shuffle=shuffle, seed=seed
-        )
-    return pair_dataset(
-        train,
-        batch_size or PAIRS_BATCH_SIZE,
-        negatives=model.needs_negatives,
-        shuffle=shuffle,
-        seed=seed,
+    return model.training_dataset(
+        train, batch_size=batch_size, shuffle=shuffle, seed=seed
     )

@@ -1,8 +1,8 @@
-"""Building blocks of the zoo models: heads, post-consumption, history."""
+"""Building blocks of the zoo models: heads and post-consumption."""
 
 from rnr_keras.layers.bpr_ranker import BPRRanker
 from rnr_keras.layers.cdae_ranker import CDAERanker
-from rnr_keras.layers.interaction_history import InteractionHistory
+from rnr_keras.layers.head_context import HeadContext
 from rnr_keras.layers.post_consumption import PostConsumption
 from rnr_keras.layers.ranker import Ranker
 from rnr_keras.layers.rater import Rater
@@ -11,7 +11,7 @@ from rnr_keras.layers.svd_rater import SVDRater
 __all__ = [
     "BPRRanker",
     "CDAERanker",
-    "InteractionHistory",
+    "HeadContext",
     "PostConsumption",
     "Ranker",
     "Rater",

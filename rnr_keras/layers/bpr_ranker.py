@@ -14,34 +14,44 @@ class BPRRanker(Ranker):
     `-log sigmoid(s_ui - s_uj)`, averaged over the batch. The item bias is
     zero-initialised (the paper initialises all biases to zero).
 
+    Pair-wise training climbs slowly and noisily on validation Recall@10, so
+    BPR trains with Adam at 0.002 and early-stopping patience 30 by default
+    (chosen on ML-100K and synthetic validation; at 0.005 it peaks lower
+    and earlier).
+
     Example:
 
+    >>> from rnr_keras.layers import HeadContext
     >>> ranker = BPRRanker()
-    >>> ranker.build_for(num_users=3, num_items=4, embedding_dim=2)
-    >>> ranker.score_all(ops.ones((1, 2)), ops.ones((4, 2))).shape
-    TensorShape([1, 4])
+    >>> ranker.build((3, 4, 2))
+    >>> context = HeadContext(ops.array([0]))
+    >>> tuple(ranker.score_all(context, ops.ones((1, 2)), ops.ones((4, 2))).shape)
+    (1, 4)
 
     References:
         Rendle et al., BPR: Bayesian Personalized Ranking from Implicit
         Feedback, UAI 2009.
     """
 
-    input_mode = "pairs"
+    batch_kind = "pairs"
+    needs_negatives = True
+    default_learning_rate = 0.002
+    default_patience = 30
 
-    def build_for(self, num_users, num_items, embedding_dim):
+    def build(self, shape):
+        _, num_items, _ = shape
         self.item_bias = self.add_weight(
             shape=(num_items,), initializer="zeros", name="item_bias"
         )
         self.built = True
 
-    def call(self, user_vectors, item_vectors, items):
+    def score(self, context, user_vectors, item_vectors, items):
         return ops.sum(user_vectors * item_vectors, axis=-1) + ops.take(
             self.item_bias, items
         )
 
-    def score_all(self, user_vectors, item_matrix, rows=None):
+    def score_all(self, context, user_vectors, item_matrix, training=False):
         return ops.matmul(user_vectors, ops.transpose(item_matrix)) + self.item_bias
 
-    def loss(self, rank_output, rows=None):
-        # `rank_output` is s_ui - s_uj per example.
-        return ops.mean(ops.softplus(-rank_output))
+    def loss(self, context, outputs):
+        return ops.mean(ops.softplus(outputs["rank_negative"] - outputs["rank"]))

@@ -37,7 +37,9 @@ class CDAERanker(Ranker):
         Top-N Recommender Systems. WSDM 2016.
     """
 
-    input_mode = "rows"
+    batch_kind = "rows"
+    needs_negatives = False
+    uses_history = True
 
     def __init__(
         self,
@@ -63,7 +65,8 @@ class CDAERanker(Ranker):
             "linear" if hidden_activation == "identity" else hidden_activation
         )
 
-    def build_for(self, num_users, num_items, embedding_dim):
+    def build(self, shape):
+        _, num_items, embedding_dim = shape
         self.encoder = self.add_weight(
             shape=(num_items, embedding_dim),
             initializer="glorot_uniform",
@@ -77,22 +80,31 @@ class CDAERanker(Ranker):
         )
         self.built = True
 
-    def call(self, user_vectors, item_matrix, rows, training=False):
-        corrupted = self.dropout(rows, training=training)
-        hidden = self._activation(
+    def _hidden(self, context, user_vectors, training):
+        corrupted = self.dropout(context.rows(), training=training)
+        return self._activation(
             ops.matmul(corrupted, self.encoder) + user_vectors + self.hidden_bias
         )
+
+    def score_all(self, context, user_vectors, item_matrix, training=False):
+        hidden = self._hidden(context, user_vectors, training)
         return ops.matmul(hidden, ops.transpose(item_matrix)) + self.output_bias
 
-    def score_all(self, user_vectors, item_matrix, rows=None):
-        return self.call(user_vectors, item_matrix, rows, training=False)
+    def score(self, context, user_vectors, item_vectors, items):
+        hidden = self._hidden(context, user_vectors, False)
+        return ops.sum(hidden * item_vectors, axis=-1) + ops.take(
+            self.output_bias, items
+        )
 
-    def loss(self, rank_output, rows=None):
-        per_entry = ops.binary_crossentropy(rows, rank_output, from_logits=True)
+    def loss(self, context, outputs):
+        rows = context.rows()
+        per_entry = ops.binary_crossentropy(rows, outputs["rank"], from_logits=True)
         return ops.sum(per_entry) / ops.maximum(ops.sum(rows), 1.0)
 
-    def penalty(self, item_weights):
-        return ops.sum(item_weights * ops.sum(ops.square(self.encoder), axis=1))
+    def penalty(self, context, user_weights, items, item_weights):
+        return ops.sum(
+            item_weights * ops.sum(ops.square(ops.take(self.encoder, items, axis=0)), axis=1)
+        )
 
     def get_config(self):
         config = super().get_config()

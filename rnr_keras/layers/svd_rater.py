@@ -19,11 +19,13 @@ class SVDRater(Rater):
 
     Example:
 
+    >>> from rnr_keras.layers import HeadContext
     >>> rater = SVDRater()
-    >>> rater.build_for(num_users=2, num_items=3, embedding_dim=2)
-    >>> rater(ops.ones((1, 2)), ops.ones((1, 2)), ops.array([0]),
-    ...       ops.array([1])).shape
-    TensorShape([1])
+    >>> rater.build((2, 3, 2))
+    >>> context = HeadContext(ops.array([0]))
+    >>> tuple(rater.rate(context, ops.ones((1, 2)), ops.ones((1, 2)),
+    ...                  ops.array([1])).shape)
+    (1,)
 
     References:
         Paterek, Improving regularized singular value decomposition for
@@ -31,7 +33,8 @@ class SVDRater(Rater):
         Matrix factorization techniques for recommender systems, 2009.
     """
 
-    def build_for(self, num_users, num_items, embedding_dim):
+    def build(self, shape):
+        num_users, num_items, _ = shape
         self.user_bias = self.add_weight(
             shape=(num_users,), initializer="zeros", name="user_bias"
         )
@@ -46,28 +49,28 @@ class SVDRater(Rater):
     def adapt(self, interactions):
         self.global_mean.assign(float(interactions.ratings.mean()))
 
-    def call(self, user_vectors, item_vectors, users, items):
+    def biases(self, context, items):
+        """`mu + b_u + b_i` of the pairs (`context.users[b]`, `items[b]`)."""
         return (
             self.global_mean
-            + ops.take(self.user_bias, users)
+            + ops.take(self.user_bias, context.users)
             + ops.take(self.item_bias, items)
-            + ops.sum(user_vectors * item_vectors, axis=-1)
         )
 
-    def example_penalty(self, users, items):
-        return ops.square(ops.take(self.user_bias, users)) + ops.square(
-            ops.take(self.item_bias, items)
+    def rate(self, context, user_vectors, item_vectors, items):
+        return self.biases(context, items) + ops.sum(
+            user_vectors * item_vectors, axis=-1
         )
 
-    def penalty(self, users, user_weights, item_weights):
-        return ops.sum(
-            user_weights * ops.square(ops.take(self.user_bias, users))
-        ) + ops.sum(item_weights * ops.square(self.item_bias))
-
-    def rate_all(self, user_vectors, item_matrix, users):
+    def rate_all(self, context, user_vectors, item_matrix):
         return (
             self.global_mean
-            + ops.expand_dims(ops.take(self.user_bias, users), 1)
+            + ops.expand_dims(ops.take(self.user_bias, context.users), 1)
             + self.item_bias
             + ops.matmul(user_vectors, ops.transpose(item_matrix))
         )
+
+    def penalty(self, context, user_weights, items, item_weights):
+        return ops.sum(
+            user_weights * ops.square(ops.take(self.user_bias, context.users))
+        ) + ops.sum(item_weights * ops.square(ops.take(self.item_bias, items)))

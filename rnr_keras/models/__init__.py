@@ -1,5 +1,6 @@
 """The zoo: every algorithm of the paper as a Keras 3 model."""
 
+from rnr_keras.models.batch_kind import BatchKind
 from rnr_keras.models.bpr import BPR
 from rnr_keras.models.cdae import CDAE
 from rnr_keras.models.multi_task_model import MultiTaskModel
@@ -10,6 +11,7 @@ from rnr_keras.models.svd import SVD
 from rnr_keras.models.vanilla_model import VanillaModel
 
 __all__ = [
+    "BatchKind",
     "BPR",
     "CDAE",
     "MultiTaskModel",

@@ -1,5 +1,6 @@
 """BPR as a stand-alone zoo model."""
 
+from rnr_keras import registry
 from rnr_keras.api_export import rnr_export
 from rnr_keras.layers.bpr_ranker import BPRRanker
 from rnr_keras.models.multi_task_model import MultiTaskModel
@@ -39,16 +40,28 @@ class BPR(MultiTaskModel):
         num_items: int,
         embedding_dim: int = 50,
         l2: float = 0.001,
-        history_size: int = 0,
         **kwargs,
     ):
         _reject_head_arguments(type(self).__name__, kwargs, alpha=1.0)
         super().__init__(
             num_users, num_items, ranker=BPRRanker(name="bpr"), rater=None,
             embedding_dim=embedding_dim, alpha=1.0, l2=l2,
-            history_size=history_size, **kwargs,
+            **kwargs,
         )
 
     def get_config(self):
         return self._fixed_heads_config(("embedding_dim", "l2"))
 
+
+
+registry.register(
+    registry.Algorithm(
+        name="bpr",
+        label="BPR",
+        kind="ranker",
+        model=BPR,
+        head=BPRRanker,
+        description="pair-wise ranker, one sampled unseen negative per positive",
+        reference="Rendle et al., UAI 2009",
+    )
+)

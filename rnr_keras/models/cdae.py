@@ -1,5 +1,6 @@
 """CDAE as a stand-alone zoo model."""
 
+from rnr_keras import registry
 from rnr_keras.api_export import rnr_export
 from rnr_keras.layers.cdae_ranker import CDAERanker
 from rnr_keras.models.multi_task_model import MultiTaskModel
@@ -11,7 +12,7 @@ class CDAE(MultiTaskModel):
     """Collaborative Denoising Auto-Encoder (single-task ranker).
 
     One training example is one user: the user's training row (rebuilt per
-    batch from the history stored by `adapt`, never a dense user x item
+    batch from the data given to `adapt`, never a dense user x item
     matrix of the whole dataset) is corrupted by dropout, encoded together
     with the user's own node V_u and decoded into logits over every item.
     See `CDAERanker`.
@@ -45,7 +46,6 @@ class CDAE(MultiTaskModel):
         l2: float = 0.001,
         corruption: float = 0.2,
         hidden_activation: str = "relu",
-        history_size: int = 0,
         **kwargs,
     ):
         _reject_head_arguments(type(self).__name__, kwargs, alpha=1.0)
@@ -53,7 +53,7 @@ class CDAE(MultiTaskModel):
             num_users, num_items,
             ranker=CDAERanker(corruption, hidden_activation, name="cdae"),
             rater=None, embedding_dim=embedding_dim, alpha=1.0, l2=l2,
-            history_size=history_size, **kwargs,
+            **kwargs,
         )
         self.corruption = self.ranker.corruption
         self.hidden_activation = self.ranker.hidden_activation
@@ -62,3 +62,27 @@ class CDAE(MultiTaskModel):
         return self._fixed_heads_config(
             ("embedding_dim", "l2", "corruption", "hidden_activation")
         )
+
+
+registry.register(
+    registry.Algorithm(
+        name="cdae",
+        label="CDAE",
+        kind="ranker",
+        model=CDAE,
+        head=CDAERanker,
+        space={
+            "wide": {
+                "corruption": registry.Choice(
+                    (0.0, 0.1, 0.2, 0.3, 0.4, 0.5), default=0.2
+                ),
+                "hidden_activation": registry.Choice(
+                    ("sigmoid", "tanh", "relu", "identity"), default="relu"
+                ),
+            }
+        },
+        description="denoising auto-encoder over the user's row, sigmoid "
+        "cross-entropy",
+        reference="Wu, DuBois, Zheng, Ester, WSDM 2016",
+    )
+)

@@ -5,37 +5,37 @@ import numpy as np
 from keras import ops
 
 from rnr_keras import optimizers
+from rnr_keras import registry
 from rnr_keras.api_export import rnr_export
-from rnr_keras.layers.bpr_ranker import BPRRanker
-from rnr_keras.layers.cdae_ranker import CDAERanker
 from rnr_keras.layers.post_consumption import PostConsumption
 from rnr_keras.layers.ranker import Ranker
 from rnr_keras.layers.rater import Rater
-from rnr_keras.layers.svd_rater import SVDRater
+from rnr_keras.models.batch_kind import BatchKind
 from rnr_keras.models.recommender import Recommender
 from rnr_keras.validation import check_positive_int
 
-RANKERS = {"bpr": BPRRanker, "cdae": CDAERanker}
-
 #: Training-set size from which `compile` turns XLA on for pair batches.
 JIT_MIN_INTERACTIONS = 200_000
-RATERS = {"svd": SVDRater}
 
-def _resolve(component, registry, base, argument):
+
+def _resolve(component, kind, base, argument):
+    """A head from a registered name, a serialized config or an instance."""
     if component is None:
         return None
+    known = registry.names(kind)
     if isinstance(component, str):
-        if component.lower() not in registry:
+        name = component.lower()
+        if name not in known:
             raise ValueError(
-                f"Unknown {argument} {component!r}. Known: "
-                f"{sorted(registry)}, or a `{base.__name__}` instance."
+                f"Unknown {argument} {component!r}. Known: {known}, or a "
+                f"`{base.__name__}` instance."
             )
-        return registry[component.lower()]()
+        return registry.algorithm(name).head(name=name)
     if isinstance(component, dict):
         component = keras.saving.deserialize_keras_object(component)
     if not isinstance(component, base):
         raise ValueError(
-            f"`{argument}` must be a name in {sorted(registry)} or a "
+            f"`{argument}` must be a name in {known} or a "
             f"`{base.__name__}` instance. Received: {argument}={component!r}"
         )
     return component
@@ -87,13 +87,20 @@ class MultiTaskModel(Recommender):
     `PostConsumption`.
 
     Decisions the paper leaves open, taken here:
-    - Batches. With a pair-wise ranker (BPR) or no ranker, one example is
-      one training interaction (u, i, r) with a sampled negative j, and both
-      losses are means over the batch. With a row-wise ranker (CDAE), one
-      example is one user: R reconstructs the user's row and P's loss is the
-      squared error over the user's observed ratings; both are divided by
-      the number of observed interactions in the batch, so both are
-      per-interaction means and `alpha` weighs like with like.
+    - Batches. The ranker names its `BatchKind` (a strategy object that
+      owns the pipeline, the outputs and the losses): with a pair-wise
+      ranker (BPR, WRMF) or no ranker, one example is one training
+      interaction (u, i, r), with a sampled negative j where the ranker
+      needs one, and both losses are means over the batch. With a row-wise
+      ranker (CDAE), one example is one user: R reconstructs the user's row
+      and P's loss is the squared error over the user's observed ratings;
+      both are divided by the number of observed interactions in the
+      batch, so both are per-interaction means and `alpha` weighs like with
+      like.
+    - Data. The training interactions are not model state: `adapt(train)`
+      hands them to the model, and heads read a user's history (CDAE's
+      row, SVD++'s implicit feedback) from the `HeadContext` the model
+      gives them. Config and weights do not depend on the data's size.
     - Regularisation is the stochastic form of the paper's Frobenius
       penalty: each observed interaction in the batch adds the squared norms
       of the rows it reads (|p_u|^2 + |q_i|^2, plus |q_j|^2 for BPR's
@@ -110,8 +117,11 @@ class MultiTaskModel(Recommender):
     Args:
         num_users: int. Number of user indices.
         num_items: int. Number of item indices.
-        ranker: `Ranker`, name ("bpr", "cdae") or `None`. The R algorithm.
-        rater: `Rater`, name ("svd") or `None`. The P algorithm.
+        ranker: `Ranker`, a registered ranker name (`registry.names(
+            "ranker")`: "bpr", "cdae", "wrmf", ...) or `None`. The R
+            algorithm.
+        rater: `Rater`, a registered rater name ("svd", "svdpp", ...) or
+            `None`. The P algorithm.
         embedding_dim: int. Width of U and I. Defaults to 50 (paper).
         alpha: float in [0, 1]. Weight of the ranking loss. Defaults to
             0.95.
@@ -121,7 +131,6 @@ class MultiTaskModel(Recommender):
         activation: str. Nonlinearity of the tied FC ("tanh", "relu",
             "sigmoid", "linear"); used only with `post_consumption`.
             Defaults to "tanh".
-        history_size: int. Set by `adapt`; see `Recommender`.
 
     Example:
 
@@ -146,17 +155,14 @@ class MultiTaskModel(Recommender):
         l2: float = 0.001,
         post_consumption: bool = False,
         activation: str = "tanh",
-        history_size: int = 0,
         **kwargs,
     ):
-        self.ranker = _resolve(ranker, RANKERS, Ranker, "ranker")
-        self.rater = _resolve(rater, RATERS, Rater, "rater")
-        self.input_mode = self.ranker.input_mode if self.ranker else "pairs"
-        # A row-wise ranker with a rater reads ratings from the history.
-        self.history_with_ratings = (
-            self.input_mode == "rows" and self.rater is not None
+        self.ranker = _resolve(ranker, "ranker", Ranker, "ranker")
+        self.rater = _resolve(rater, "rater", Rater, "rater")
+        self.batch_kind = BatchKind.get(
+            self.ranker.batch_kind if self.ranker is not None else "pairs"
         )
-        super().__init__(num_users, num_items, history_size, **kwargs)
+        super().__init__(num_users, num_items, **kwargs)
         if self.ranker is None and self.rater is None:
             raise ValueError("`ranker` and `rater` cannot both be None")
         self.embedding_dim = check_positive_int("embedding_dim", embedding_dim)
@@ -192,10 +198,10 @@ class MultiTaskModel(Recommender):
         )
         self.user_embedding.build((None,))
         self.item_embedding.build((None,))
-        if self.ranker is not None:
-            self.ranker.build_for(num_users, num_items, self.embedding_dim)
-        if self.rater is not None:
-            self.rater.build_for(num_users, num_items, self.embedding_dim)
+        shape = (num_users, num_items, self.embedding_dim)
+        for head in (self.ranker, self.rater):
+            if head is not None and not head.built:
+                head.build(shape)
         self.post = (
             PostConsumption(num_items, self.embedding_dim, activation, name="post")
             if self.post_consumption and self.rater is not None
@@ -223,34 +229,52 @@ class MultiTaskModel(Recommender):
         return self.rater is not None and self.alpha < 1.0
 
     @property
+    def input_mode(self):
+        """The name of the model's `batch_kind` ("pairs" or "rows")."""
+        return self.batch_kind.name
+
+    @property
     def needs_negatives(self):
         """Whether training batches need a sampled negative item."""
-        return self.input_mode == "pairs" and self.trains_ranker
+        return (
+            self.batch_kind.name == "pairs"
+            and self.trains_ranker
+            and self.ranker.needs_negatives
+        )
+
+    @property
+    def uses_history(self):
+        """Whether scoring reads the training data (CDAE, SVD++)."""
+        return any(
+            head is not None and head.uses_history
+            for head in (self.ranker, self.rater)
+        )
+
+    @property
+    def _lead_head(self):
+        # The head whose training defaults apply: the trained ranker.
+        return self.ranker if self.trains_ranker else None
 
     @property
     def default_learning_rate(self):
-        """Adam's rate for `compile("default")`: 0.002 for pair-wise
-        rankers (BPR and its multi-task models), else 0.005.
-
-        Chosen on validation Recall@10 (ML-100K and synthetic data): BPR
-        peaks lower and earlier at 0.005; CDAE's row batches and SVD learn
-        too slowly at 0.002.
+        """Adam's rate for `compile("default")`: the trained ranker's
+        `default_learning_rate` (0.002 for BPR, whose validation Recall@10
+        peaks lower and earlier at 0.005), else 0.005 (CDAE's row batches
+        and SVD learn too slowly at 0.002). Chosen on validation Recall@10
+        (ML-100K and synthetic data).
         """
-        return 0.002 if self._pairwise_ranker else 0.005
+        head = self._lead_head
+        return head.default_learning_rate if head is not None else 0.005
 
     @property
     def default_patience(self):
-        """Early-stopping patience `training.fit_model` uses by default.
-
-        A pair-wise ranker's validation Recall@10 climbs slowly while
-        jumping about +-0.015 from epoch to epoch (472 validation users on
-        ML-100K), so 10 epochs stop it far before its best; it gets 30.
+        """Early-stopping patience `training.fit_model` uses by default:
+        the trained ranker's `default_patience` (30 for pair-wise BPR,
+        whose validation Recall@10 climbs slowly while jumping about
+        +-0.015 from epoch to epoch), else 10.
         """
-        return 30 if self._pairwise_ranker else 10
-
-    @property
-    def _pairwise_ranker(self):
-        return self.input_mode == "pairs" and self.trains_ranker
+        head = self._lead_head
+        return head.default_patience if head is not None else 10
 
     def compile(
         self, optimizer="default", jit_compile=None, steps_per_execution=None, **kwargs
@@ -261,12 +285,12 @@ class MultiTaskModel(Recommender):
             optimizer: "default" (Adam at `default_learning_rate`),
                 "paper" (AdaGrad, lr 0.001), or anything
                 `keras.Model.compile` takes.
-            jit_compile: bool or `None`. `None` uses XLA for pair batches
-                of a model adapted to at least `JIT_MIN_INTERACTIONS`
+            jit_compile: bool or `None`. `None` uses XLA for a batch kind
+                XLA can compile (pairs), heads that read no history, and a
+                model adapted to at least `JIT_MIN_INTERACTIONS`
                 interactions (twice as fast per epoch on ML-1M-sized data,
-                but its compile time outweighs that on small data), and
-                never for row batches, whose ragged row building XLA cannot
-                compile.
+                but its compile time outweighs that on small data); call
+                `adapt` before `compile` for it to apply.
             steps_per_execution: int or `None`. Batches per call into the
                 compiled training function. `None` means 16 (one Python
                 round trip per 16 small batches doubled BPR's samples/s on
@@ -278,9 +302,12 @@ class MultiTaskModel(Recommender):
         if jit_compile is None:
             # Not under a tf.distribute strategy: XLA there cannot reach
             # the other replicas' variables (Keras's own "auto" agrees).
+            history = self.interaction_history
             jit_compile = (
-                self.input_mode == "pairs"
-                and self.history_size >= JIT_MIN_INTERACTIONS
+                self.batch_kind.jit_compatible
+                and not self.uses_history
+                and history is not None
+                and len(history) >= JIT_MIN_INTERACTIONS
                 and not _has_strategy()
             )
         if isinstance(optimizer, str) and optimizer == "default":
@@ -302,104 +329,30 @@ class MultiTaskModel(Recommender):
         if self.built:
             self.optimizer.build(self.trainable_variables)
 
-    def adapt(self, train):
-        super().adapt(train)
+    def fit_statistics(self, train):
         if self.rater is not None:
             self.rater.adapt(train)
-        return self
 
-    # Rating-side vectors: raw in vanilla, post-consumption in RnR.
-    def _rating_vectors(self, user_vectors, item_vectors, items=None):
+    def training_dataset(self, train, batch_size=None, shuffle=True, seed=0):
+        """The `tf.data` pipeline of training batches (see `BatchKind`)."""
+        self.check_interactions(train, "train")
+        return self.batch_kind.dataset(
+            self, train, batch_size=batch_size, shuffle=shuffle, seed=seed
+        )
+
+    def rating_vectors(self, user_vectors, item_vectors, items=None):
+        """The rater's vectors: raw in vanilla, post-consumption in RnR."""
         if self.post is None:
             return user_vectors, item_vectors
         return self.post.transform(user_vectors), self.post.items(item_vectors, items)
 
     def call(self, inputs, training=False):
-        users = inputs["user"]
-        user_vectors = self.user_embedding(users)
-        outputs = {}
-        if self.input_mode == "rows":
-            item_matrix = self.item_embedding.embeddings
-            if self.trains_ranker or not training:
-                rows, _ = self.require_history().rows(users)
-                outputs["rank"] = self.ranker(
-                    user_vectors, item_matrix, rows, training=training
-                )
-            if self.rater is not None and (self.trains_rater or not training):
-                p, q = self._rating_vectors(user_vectors, item_matrix)
-                outputs["rating"] = self.rater.rate_all(p, q, users)
-            return outputs
-        items = inputs["item"]
-        item_vectors = self.item_embedding(items)
-        if self.ranker is not None and (self.trains_ranker or not training):
-            score = self.ranker(user_vectors, item_vectors, items)
-            if "negative" in inputs:
-                negatives = inputs["negative"]
-                score = score - self.ranker(
-                    user_vectors, self.item_embedding(negatives), negatives
-                )
-            outputs["rank"] = score
-        if self.rater is not None and (self.trains_rater or not training):
-            p, q = self._rating_vectors(user_vectors, item_vectors, items)
-            outputs["rating"] = self.rater(p, q, users, items)
-        return outputs
-
-    def _row_norms(self, embedding, indices):
-        return ops.sum(ops.square(ops.take(embedding, indices, axis=0)), axis=-1)
-
-    def _pairs_penalty(self, x):
-        users, items = x["user"], x["item"]
-        per_example = self._row_norms(
-            self.user_embedding.embeddings, users
-        ) + self._row_norms(self.item_embedding.embeddings, items)
-        if self.needs_negatives:
-            per_example += self._row_norms(
-                self.item_embedding.embeddings, x["negative"]
-            )
-        if self.post is not None and self.trains_rater:
-            per_example += self._row_norms(self.post.deviation, items)
-        if self.trains_rater:
-            per_example += self.rater.example_penalty(users, items)
-        return ops.mean(per_example)
-
-    def _rows_penalty(self, users, rows):
-        # Per observed interaction: rows read by that interaction.
-        per_user = ops.sum(rows, axis=1)
-        per_item = ops.sum(rows, axis=0)
-        total = ops.sum(
-            per_user * self._row_norms(self.user_embedding.embeddings, users)
-        )
-        item_norms = ops.sum(ops.square(self.item_embedding.embeddings), axis=1)
-        if self.post is not None and self.trains_rater:
-            item_norms += ops.sum(ops.square(self.post.deviation), axis=1)
-        total += ops.sum(per_item * item_norms)
-        if self.trains_ranker:
-            total += self.ranker.penalty(per_item)
-        if self.trains_rater:
-            total += self.rater.penalty(users, per_user, per_item)
-        return total / ops.maximum(ops.sum(per_user), 1.0)
+        return self.batch_kind.call(self, inputs, training=training)
 
     def compute_loss(
         self, x=None, y=None, y_pred=None, sample_weight=None, training=True
     ):
-        rank_loss = ops.zeros(())
-        rating_loss = ops.zeros(())
-        if self.input_mode == "rows":
-            rows, rating_rows = self.require_history().rows(x["user"])
-            if self.trains_ranker:
-                rank_loss = self.ranker.loss(y_pred["rank"], rows)
-            if self.trains_rater:
-                rating_loss = ops.sum(
-                    rows * ops.square(rating_rows - y_pred["rating"])
-                ) / ops.maximum(ops.sum(rows), 1.0)
-            penalty = self._rows_penalty(x["user"], rows)
-        else:
-            if self.trains_ranker:
-                rank_loss = self.ranker.loss(y_pred["rank"])
-            if self.trains_rater:
-                ratings = ops.cast(ops.reshape(y, (-1,)), "float32")
-                rating_loss = ops.mean(ops.square(ratings - y_pred["rating"]))
-            penalty = self._pairs_penalty(x)
+        rank_loss, rating_loss, penalty = self.batch_kind.losses(self, x, y, y_pred)
         if self.post is not None and self.trains_rater:
             penalty += self.post.theta_penalty()
         self.rank_loss_tracker.update_state(rank_loss)
@@ -410,15 +363,13 @@ class MultiTaskModel(Recommender):
         return (total + self.l2 * penalty) / _num_replicas()
 
     def score_batch(self, users):
+        context = self.context(users)
         user_vectors = self.user_embedding(users)
         item_matrix = self.item_embedding.embeddings
         if self.ranker is not None:
-            rows = None
-            if self.input_mode == "rows":
-                rows, _ = self.require_history().rows(users)
-            return self.ranker.score_all(user_vectors, item_matrix, rows)
-        p, q = self._rating_vectors(user_vectors, item_matrix)
-        return self.rater.rate_all(p, q, users)
+            return self.ranker.score_all(context, user_vectors, item_matrix)
+        p, q = self.rating_vectors(user_vectors, item_matrix)
+        return self.rater.rate_all(context, p, q)
 
     def predict_rating(self, users, items):
         """Predicted ratings of (user, item) pairs, as a NumPy array."""
@@ -426,10 +377,10 @@ class MultiTaskModel(Recommender):
             raise ValueError(f"{type(self).__name__} has no rater")
         users = ops.convert_to_tensor(np.asarray(users, dtype=np.int32))
         items = ops.convert_to_tensor(np.asarray(items, dtype=np.int32))
-        p, q = self._rating_vectors(
+        p, q = self.rating_vectors(
             self.user_embedding(users), self.item_embedding(items), items
         )
-        return ops.convert_to_numpy(self.rater(p, q, users, items))
+        return ops.convert_to_numpy(self.rater.rate(self.context(users), p, q, items))
 
     def _fixed_heads_config(self, keys):
         """Config of a subclass that fixes its heads: base args + `keys`."""

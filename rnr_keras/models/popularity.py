@@ -2,6 +2,7 @@
 
 from keras import ops
 
+from rnr_keras import registry
 from rnr_keras.api_export import rnr_export
 from rnr_keras.models.recommender import Recommender
 
@@ -27,8 +28,10 @@ class Popularity(Recommender):
     [[1.0, 0.0, 2.0]]
     """
 
-    def __init__(self, num_users: int, num_items: int, history_size: int = 0, **kwargs):
-        super().__init__(num_users, num_items, history_size, **kwargs)
+    trained_by_fit = False
+
+    def __init__(self, num_users: int, num_items: int, **kwargs):
+        super().__init__(num_users, num_items, **kwargs)
         self.counts = self.add_weight(
             shape=(self.num_items,),
             initializer="zeros",
@@ -37,10 +40,8 @@ class Popularity(Recommender):
         )
         self.built = True
 
-    def adapt(self, train):
-        super().adapt(train)
+    def fit_statistics(self, train):
         self.counts.assign(train.item_counts().astype("float32"))
-        return self
 
     def call(self, inputs, training=False):
         return self.score_batch(inputs["user"])
@@ -49,3 +50,15 @@ class Popularity(Recommender):
         return ops.broadcast_to(
             self.counts, (ops.shape(users)[0], self.num_items)
         )
+
+
+registry.register(
+    registry.Algorithm(
+        name="popularity",
+        label="Popularity",
+        kind="model",
+        model=Popularity,
+        trainable=False,
+        description="training item counts (non-personalised baseline)",
+    )
+)

@@ -5,7 +5,9 @@ import numpy as np
 from keras import ops
 
 from rnr_keras.api_export import rnr_export
-from rnr_keras.layers.interaction_history import InteractionHistory
+from rnr_keras.datasets.interactions import Interactions
+from rnr_keras.inputs.interaction_history import InteractionHistory
+from rnr_keras.layers.head_context import HeadContext
 from rnr_keras.validation import check_positive_int
 
 
@@ -14,64 +16,57 @@ class Recommender(keras.Model):
     """Base class of zoo models.
 
     Gives every model the same serving API:
-    - `adapt(train)`: stores the training history (and data statistics such
-      as the mean rating) in the model's weights; call it before `fit`.
+    - `adapt(train)`: hands the model its training data (an
+      `Interactions`): what `recommend` excludes and what history-reading
+      heads (CDAE's row, SVD++'s implicit feedback, EASE) read. On a fresh
+      model it also fits the data statistics (SVD's mean rating,
+      Popularity's counts, EASE's item weights); on a model whose weights
+      were loaded (a `.keras` file, a preset, a checkpoint) it never
+      changes a weight. The data is not part of the config or the weights:
+      a saved model carries no training interactions, and a model loaded
+      with `keras.saving.load_model` gets its data back with
+      `model.adapt(train)`, then scores exactly as before saving.
     - `score(user_indices)`: `(n, num_items)` scores for a full ranking.
-    - `recommend(user_indices, k=10, exclude_seen=True)`: top-k items.
+    - `recommend(user_indices, k=10, exclude="train")`: top-k items.
     - `save_to_preset(path)` / `from_preset(name_or_path, data="auto")`:
-      zoo presets (see `rnr_keras.zoo`). A preset ships no training
-      history; `from_preset` rebuilds it from the dataset, and without the
-      data `missing_history_reason` says why it is absent.
+      zoo presets (see `rnr_keras.zoo`).
 
-    Subclasses implement `score_batch(users)` on a tensor of user indices.
+    Subclasses implement `score_batch(users)` on a tensor of user indices
+    and may implement `fit_statistics(train)`.
 
     Args:
         num_users: int. Number of user indices.
         num_items: int. Number of item indices.
-        history_size: int. Interactions stored by `adapt` (set by `adapt`;
-            part of the config so saved models rebuild their weights).
-            Defaults to 0 (not adapted).
     """
 
-    #: Whether the stored history keeps ratings (rows-mode raters).
-    history_with_ratings = False
+    #: Whether `fit` trains the model; False for models fitted in closed
+    #: form by `adapt` (Popularity, EASE).
+    trained_by_fit = True
 
-    def __init__(
-        self,
-        num_users: int,
-        num_items: int,
-        history_size: int = 0,
-        **kwargs,
-    ):
+    def __init__(self, num_users: int, num_items: int, **kwargs):
+        # Configs written before the data left the model carry the size of
+        # the stored history; it no longer means anything.
+        kwargs.pop("history_size", None)
         super().__init__(**kwargs)
         self.num_users = check_positive_int("num_users", num_users)
         self.num_items = check_positive_int("num_items", num_items)
-        if (
-            isinstance(history_size, bool)
-            or not isinstance(history_size, (int, np.integer))
-            or history_size < 0
-        ):
-            raise ValueError(
-                "`history_size` must be a non-negative integer. Received: "
-                f"history_size={history_size!r}"
-            )
-        self.history_size = int(history_size)
         self.interaction_history = None
-        #: Why the model has no training history, when it came from a
-        #: preset without it (see `from_preset`); `None` otherwise.
+        self.training_interactions = None
+        #: Why the model has no training data, when it came from a preset
+        #: that could not find it (see `from_preset`); `None` otherwise.
         self.missing_history_reason = None
-        if self.history_size:
-            self._make_history(self.history_size)
+        self._statistics_fitted = False
+        self._context = None
 
-    def _make_history(self, size):
-        self.interaction_history = InteractionHistory(
-            num_users=self.num_users,
-            num_items=self.num_items,
-            size=size,
-            with_ratings=self.history_with_ratings,
-            name="interaction_history",
-        )
-        self.history_size = size
+    @property
+    def uses_history(self):
+        """Whether `score` reads the training data given to `adapt`."""
+        return False
+
+    # Kept for callers of the earlier name.
+    @property
+    def scores_from_history(self):
+        return self.uses_history
 
     def check_interactions(self, interactions, argument="interactions"):
         """Raises if `interactions` is not in this model's index space."""
@@ -86,38 +81,67 @@ class Recommender(keras.Model):
                 f"num_items={interactions.num_items}"
             )
 
-    def adapt(self, train):
-        """Stores `train` (an `Interactions`) in the model. Returns self.
+    def adapt(self, train, refit: bool = False):
+        """Hands the model its training data. Returns self.
 
-        Call once, before `fit`, with the training part of the split. The
-        history is what `recommend(exclude_seen=True)` masks and what
-        row-based models (CDAE) encode.
+        Call before `fit` with the training part of the split, and after
+        loading a saved model. The first call on a fresh model also fits
+        the data statistics (`fit_statistics`); later calls, and calls on
+        a model whose weights were loaded, change no weight unless
+        `refit=True`.
+
+        Args:
+            train: `Interactions` in the model's index space.
+            refit: bool. Fit the data statistics again from `train`.
+                Defaults to `False`.
         """
         self.check_interactions(train, "train")
         if len(train) == 0:
             raise ValueError("`train` is empty")
-        if self.interaction_history is None:
-            self._make_history(len(train))
-        self.interaction_history.assign(train)
+        self.interaction_history = InteractionHistory(train)
+        #: The `Interactions` given to `adapt` (`None` before).
+        self.training_interactions = train
+        self.missing_history_reason = None
+        self._context = None
+        # Traced functions captured the previous data.
+        self.train_function = self.test_function = self.predict_function = None
+        if refit or not self._statistics_fitted:
+            self.fit_statistics(train)
+            self._statistics_fitted = True
         return self
 
-    @property
-    def scores_from_history(self):
-        """Whether `score` reads the training history (row-based models
-        such as CDAE encode the user's training items)."""
-        return getattr(self, "input_mode", "pairs") == "rows"
+    def fit_statistics(self, train):
+        """Sets weights computed from the data, not learnt (default none)."""
 
-    def require_history(self):
+    def load_own_variables(self, store):
+        # Weights came from a file: `adapt` must not overwrite them.
+        super().load_own_variables(store)
+        self._statistics_fitted = True
+
+    def require_history(self, what="this call"):
         """The `InteractionHistory`; raises `ValueError` saying why and how
         to provide it when there is none."""
         if self.interaction_history is None:
             how = self.missing_history_reason or (
-                "call `model.adapt(train)` first."
+                "call `model.adapt(train)` first (a model loaded from a "
+                ".keras file or a preset does not carry its training data; "
+                "`adapt` never changes trained weights)."
             )
             raise ValueError(
-                f"{type(self).__name__} has no training history: {how}"
+                f"{type(self).__name__} needs its training data for {what}: "
+                f"{how}"
             )
         return self.interaction_history
+
+    def context(self, users):
+        """The `HeadContext` of a batch of users (one per batch)."""
+        if self._context is None or self._context.users is not users:
+            self._context = HeadContext(
+                users, self.interaction_history, owner=type(self).__name__
+            )
+            if self.interaction_history is None and self.missing_history_reason:
+                self._context.owner += f" ({self.missing_history_reason})"
+        return self._context
 
     def score_batch(self, users):
         """`(B, num_items)` scores for a tensor of user indices."""
@@ -149,6 +173,8 @@ class Recommender(keras.Model):
         """
         users = self._user_array(user_indices)
         batch_size = check_positive_int("batch_size", batch_size)
+        if self.uses_history:
+            self.require_history("scoring")
         out = np.empty((len(users), self.num_items), dtype=np.float32)
         for start in range(0, len(users), batch_size):
             batch = ops.convert_to_tensor(users[start : start + batch_size])
@@ -157,25 +183,47 @@ class Recommender(keras.Model):
             )
         return out
 
-    def recommend(self, user_indices, k: int = 10, exclude_seen: bool = True):
+    def recommend(
+        self,
+        user_indices,
+        k: int = 10,
+        exclude="train",
+        exclude_seen=None,
+    ):
         """Top-`k` items per user.
 
         Args:
             user_indices: 1-D int array of user indices.
             k: int. Items per user. Defaults to 10.
-            exclude_seen: bool. Drop the user's training items (needs
-                `adapt`). Defaults to `True`.
+            exclude: "train" (the data given to `adapt`), an `Interactions`
+                whose items to leave out for their users, or `None`
+                (nothing). Defaults to "train".
+            exclude_seen: bool or `None`. The earlier spelling:
+                `True` is `exclude="train"`, `False` is `exclude=None`.
 
         Returns:
             `(items, scores)`: int32 and float32 arrays `(n, k)`, best first.
-            With `exclude_seen`, a user with fewer than `k` unseen items
-            gets item -1 with score -inf in the slots left over.
+            A user with fewer than `k` items left gets item -1 with score
+            -inf in the slots left over.
         """
+        if exclude_seen is not None:
+            exclude = "train" if exclude_seen else None
         k = check_positive_int("k", k)
         users = self._user_array(user_indices)
+        if isinstance(exclude, str) and exclude == "train":
+            history = self.require_history("`recommend(exclude='train')`")
+        elif isinstance(exclude, Interactions):
+            self.check_interactions(exclude, "exclude")
+            history = InteractionHistory(exclude)
+        elif exclude is None:
+            history = None
+        else:
+            raise ValueError(
+                "`exclude` must be 'train', an `Interactions` or None. "
+                f"Received: exclude={exclude!r}"
+            )
         scores = self.score(users)
-        if exclude_seen:
-            history = self.require_history()
+        if history is not None:
             row, items, _ = history.entries(ops.convert_to_tensor(users))
             scores[ops.convert_to_numpy(row), ops.convert_to_numpy(items)] = -np.inf
         k = min(k, self.num_items)
@@ -310,5 +358,4 @@ class Recommender(keras.Model):
             "name": self.name,
             "num_users": self.num_users,
             "num_items": self.num_items,
-            "history_size": self.history_size,
         }

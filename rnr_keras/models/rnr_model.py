@@ -47,7 +47,6 @@ class RnRModel(MultiTaskModel):
         alpha: float = 0.95,
         l2: float = 0.001,
         activation: str = "tanh",
-        history_size: int = 0,
         **kwargs,
     ):
         kwargs.pop("post_consumption", None)
@@ -60,7 +59,7 @@ class RnRModel(MultiTaskModel):
             num_users, num_items, ranker=ranker, rater=rater,
             embedding_dim=embedding_dim, alpha=alpha, l2=l2,
             post_consumption=True, activation=activation,
-            history_size=history_size, **kwargs,
+            **kwargs,
         )
 
     def get_config(self):

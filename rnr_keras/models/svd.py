@@ -1,5 +1,6 @@
 """SVD (biased matrix factorisation) as a stand-alone zoo model."""
 
+from rnr_keras import registry
 from rnr_keras.api_export import rnr_export
 from rnr_keras.layers.svd_rater import SVDRater
 from rnr_keras.models.multi_task_model import MultiTaskModel
@@ -38,15 +39,27 @@ class SVD(MultiTaskModel):
         num_items: int,
         embedding_dim: int = 50,
         l2: float = 0.001,
-        history_size: int = 0,
         **kwargs,
     ):
         _reject_head_arguments(type(self).__name__, kwargs, alpha=0.0)
         super().__init__(
             num_users, num_items, ranker=None, rater=SVDRater(name="svd"),
             embedding_dim=embedding_dim, alpha=0.0, l2=l2,
-            history_size=history_size, **kwargs,
+            **kwargs,
         )
 
     def get_config(self):
         return self._fixed_heads_config(("embedding_dim", "l2"))
+
+
+registry.register(
+    registry.Algorithm(
+        name="svd",
+        label="SVD",
+        kind="rater",
+        model=SVD,
+        head=SVDRater,
+        description="biased matrix factorisation, squared error on ratings",
+        reference="Paterek 2007; Koren, Bell, Volinsky 2009",
+    )
+)

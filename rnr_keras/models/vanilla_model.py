@@ -41,7 +41,6 @@ class VanillaModel(MultiTaskModel):
         embedding_dim: int = 50,
         alpha: float = 0.95,
         l2: float = 0.001,
-        history_size: int = 0,
         **kwargs,
     ):
         kwargs.pop("post_consumption", None)
@@ -54,7 +53,7 @@ class VanillaModel(MultiTaskModel):
         super().__init__(
             num_users, num_items, ranker=ranker, rater=rater,
             embedding_dim=embedding_dim, alpha=alpha, l2=l2,
-            post_consumption=False, history_size=history_size, **kwargs,
+            post_consumption=False, **kwargs,
         )
 
     def get_config(self):

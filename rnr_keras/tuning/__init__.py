@@ -1,7 +1,8 @@
-"""Hyperparameter search with keras-tuner: one HyperModel per zoo model.
+"""Hyperparameter search with keras-tuner: one HyperModel for every model.
 
-`hypermodel_for(name, split)` gives the hypermodel of a `training.MODELS`
-name; `make_tuner` a keras-tuner tuner (grid, random, Bayesian, Hyperband)
+`hypermodel_for(name, split)` gives the `RecommenderHyperModel` of a model
+name (its space comes from the model's registration, see
+`rnr_keras.registry`); `make_tuner` a keras-tuner tuner (grid, random, Bayesian, Hyperband)
 maximising validation Recall@10 that resumes a stopped search; `tune` runs
 the search, retrains the best hyperparameters and tests them.
 `command.add_tune_parser` adds `rnr-keras tune`.
@@ -14,18 +15,12 @@ import importlib
 
 # Public name -> module of this package that defines it.
 _EXPORTS = {
-    "BPRHyperModel": "bpr_hyper_model",
-    "CDAEHyperModel": "cdae_hyper_model",
-    "HYPERMODELS": "registry",
-    "PopularityHyperModel": "popularity_hyper_model",
+    "GENERIC_SPACE": "recommender_hyper_model",
     "RecommenderHyperModel": "recommender_hyper_model",
     "ResumableGridOracle": "resumable_grid_oracle",
-    "RnRHyperModel": "rnr_hyper_model",
     "SPACES": "recommender_hyper_model",
-    "SVDHyperModel": "svd_hyper_model",
     "TUNERS": "search",
-    "VanillaHyperModel": "vanilla_hyper_model",
-    "hypermodel_for": "registry",
+    "hypermodel_for": "recommender_hyper_model",
     "make_tuner": "search",
     "model_hyperparameters": "recommender_hyper_model",
     "objective": "search",

@@ -189,7 +189,9 @@ def run_tune(args):
 
     split = _load_split(cli, args, dataset_args)
     os.makedirs(out, exist_ok=True)
-    label = training.LABELS[args.model]
+    from rnr_keras import registry
+
+    label = registry.label(args.model)
     print(
         f"Tuning {label} on {args.dataset} ({split.num_users:,} users, "
         f"{split.num_items:,} items): {args.tuner} search over the "

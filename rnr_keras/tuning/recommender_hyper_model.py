@@ -1,4 +1,4 @@
-"""The keras-tuner HyperModel every zoo model's hypermodel builds on."""
+"""The one keras-tuner HyperModel of every zoo model."""
 
 import json
 import numbers
@@ -8,21 +8,35 @@ import keras_tuner
 
 from rnr_keras import evaluation
 from rnr_keras import optimizers
+from rnr_keras import registry
 from rnr_keras import training
 
 #: Search-space names: the paper's grid (section 5.3) and a wider one.
-SPACES = ("paper", "wide")
+SPACES = registry.SPACES
 
-#: Values of each hyperparameter per space. Choices (not Float ranges) so
-#: that grid search can enumerate them and the values stay exact: a stepped
-#: `hp.Float(0.0, 0.5, step=0.1)` yields 0.30000000000000004 and drops 0.5.
-ALPHA = {"paper": [0.9, 0.95, 1.0], "wide": [0.5, 0.75, 0.8, 0.9, 0.95, 1.0]}
-L2 = {"paper": [0.01, 0.001], "wide": [0.0001, 0.0003, 0.001, 0.003, 0.01]}
-EMBEDDING_DIM = [32, 50, 64, 128]
+#: The generic part of every space, for the constructor arguments a model
+#: takes; an algorithm's own `Algorithm.space` entries override these.
+#: Choices (not Float ranges) so that grid search can enumerate them and
+#: the values stay exact: a stepped `hp.Float(0.0, 0.5, step=0.1)` yields
+#: 0.30000000000000004 and drops 0.5.
+GENERIC_SPACE = {
+    "paper": {
+        "embedding_dim": registry.Choice((50,), default=50),
+        "l2": registry.Choice((0.01, 0.001), default=0.001),
+        "alpha": registry.Choice((0.9, 0.95, 1.0), default=0.95),
+    },
+    "wide": {
+        "embedding_dim": registry.Choice((32, 50, 64, 128), default=50),
+        "l2": registry.Choice(
+            (0.0001, 0.0003, 0.001, 0.003, 0.01), default=0.001
+        ),
+        "alpha": registry.Choice(
+            (0.5, 0.75, 0.8, 0.9, 0.95, 1.0), default=0.95
+        ),
+        "activation": registry.Choice(("tanh", "relu", "sigmoid"), default="tanh"),
+    },
+}
 LEARNING_RATE = [0.0005, 0.001, 0.002, 0.005, 0.01]
-ACTIVATION = ["tanh", "relu", "sigmoid"]
-CORRUPTION = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
-HIDDEN_ACTIVATION = ["sigmoid", "tanh", "relu", "identity"]
 
 #: The one hyperparameter that is not a constructor argument.
 LEARNING_RATE_NAME = "learning_rate"
@@ -64,19 +78,24 @@ def _check_at_least(name, value, lowest):
 class RecommenderHyperModel(keras_tuner.HyperModel):
     """Builds and trains one zoo model per trial on a protocol split.
 
-    Subclasses (one per zoo model) declare the search space in
-    `declare(hp)`; this class builds the model with
-    `training.build_model`, compiles it and trains it as
+    One class for every model: the search space is read from the model's
+    registration (`registry.spec(name).space(space)`, each algorithm's own
+    entries) over the generic entries (`GENERIC_SPACE`: `embedding_dim`,
+    `l2`, `alpha`, the tied FC's `activation`), each used only where the
+    model takes that constructor argument. It builds the model with
+    `registry.build_model`, compiles it and trains it as
     `training.fit_model` does: validation Recall@10 after every epoch,
     early stopping on it, best weights restored. The trial's objective is
     the best epoch's `val_recall_at_10` (keras-tuner reads it from the
     returned `History`). Hyperparameter names equal the model's
     constructor arguments, so
 
-        training.build_model(name, nu, ni, **model_hyperparameters(values))
+        registry.build_model(name, nu, ni, **model_hyperparameters(values))
 
     rebuilds the winner; `learning_rate` (wide space) is the one extra, the
-    learning rate of the optimiser.
+    learning rate of the optimiser. A model fitted in closed form
+    (`registry.spec(name).trainable` is False: Popularity, EASE) is only
+    adapted in each trial and scored on validation.
 
     Spaces: `"paper"` is the grid of the paper's section 5.3, `l2` (the
     paper's lambda) in {0.01, 0.001} and, for multi-task models, `alpha` in
@@ -85,12 +104,12 @@ class RecommenderHyperModel(keras_tuner.HyperModel):
     models' own options (see the subclasses).
 
     Each built model is seeded with `seed` (`keras.utils.set_random_seed`)
-    and has `history_size=len(split.train)`, so weights keras-tuner saved
-    at a trial's best epoch load into a freshly built model. keras-tuner
-    clears the Keras session before each trial's build.
+    and adapted to `split.train` before it is compiled (so `compile`
+    chooses XLA by the data's size). keras-tuner clears the Keras session
+    before each trial's build.
 
     Args:
-        name: str. A `training.MODELS` name.
+        name: str. A registered or composed model name (see `registry`).
         split: `Split`. Trials train on `split.train` and are scored on
             `split.val`; `split.test` is not used.
         space: str. "paper" or "wide". Defaults to "paper".
@@ -113,11 +132,11 @@ class RecommenderHyperModel(keras_tuner.HyperModel):
 
     ```python
     split = protocol.all_but_last_one(datasets.synthetic(), n_users=1000)
-    hypermodel = BPRHyperModel(split, epochs=5)
+    hypermodel = RecommenderHyperModel("bpr", split, epochs=5)
     tuner = make_tuner(hypermodel, "grid", directory="runs/tune")
     tuner.search()  # 2 trials: l2 in {0.001, 0.01}
     best = tuner.get_best_hyperparameters()[0].values
-    model = training.build_model(
+    model = registry.build_model(
         "bpr", split.num_users, split.num_items,
         **model_hyperparameters(best),
     )
@@ -137,10 +156,7 @@ class RecommenderHyperModel(keras_tuner.HyperModel):
         verbose: int = 0,
         **kwargs,
     ):
-        if name not in training.MODELS:
-            raise ValueError(
-                f"Unknown model {name!r}. Known: {sorted(training.MODELS)}"
-            )
+        self.spec = registry.spec(name)
         if space not in SPACES:
             raise ValueError(
                 f"`space` must be one of {SPACES}. Received: space={space!r}"
@@ -168,58 +184,42 @@ class RecommenderHyperModel(keras_tuner.HyperModel):
     @property
     def model_class(self):
         """The zoo class this hypermodel builds."""
-        return training.MODELS[self.name][0]
+        return self.spec.model_class
 
     @property
     def trainable(self):
-        """Whether the model is fitted (all but Popularity)."""
-        return True
+        """Whether the model is fitted with `fit` (not Popularity, EASE)."""
+        return self.spec.trainable
+
+    def search_space(self):
+        """Hyperparameter name -> `registry.Choice` of this model and space."""
+        accepted = set(self.spec.constructor_arguments())
+        space = {
+            key: choice
+            for key, choice in GENERIC_SPACE[self.space].items()
+            if key in accepted
+        }
+        space.update(self.spec.space(self.space))
+        return space
 
     def declare(self, hp):
         """Declares the model's hyperparameters on `hp`.
 
+        A choice with one value is declared `Fixed`, so it is recorded
+        without adding grid cells.
+
         Returns:
             dict: the constructor arguments they set.
         """
-        if self.space == "wide":
-            embedding_dim = hp.Choice("embedding_dim", EMBEDDING_DIM, default=50)
-        else:
-            embedding_dim = hp.Fixed("embedding_dim", 50)
-        return {
-            "embedding_dim": embedding_dim,
-            "l2": hp.Choice("l2", L2[self.space], default=0.001),
-        }
-
-    @staticmethod
-    def check_ranker(ranker):
-        """The ranker name of a multi-task hypermodel, validated."""
-        if ranker not in ("bpr", "cdae"):
-            raise ValueError(
-                f"`ranker` must be 'bpr' or 'cdae'. Received: ranker={ranker!r}"
-            )
-        return ranker
-
-    def declare_multi_task(self, hp, ranker):
-        """The base space, `alpha`, and CDAE's options for a CDAE ranker."""
-        values = {**RecommenderHyperModel.declare(self, hp), **self.declare_alpha(hp)}
-        if ranker == "cdae":
-            values.update(self.declare_cdae_options(hp))
+        values = {}
+        for key, choice in self.search_space().items():
+            if len(choice.values) == 1:
+                values[key] = hp.Fixed(key, choice.values[0])
+            else:
+                values[key] = hp.Choice(
+                    key, list(choice.values), default=choice.default
+                )
         return values
-
-    def declare_alpha(self, hp):
-        """`alpha`, the ranking-loss weight of multi-task models."""
-        return {"alpha": hp.Choice("alpha", ALPHA[self.space], default=0.95)}
-
-    def declare_cdae_options(self, hp):
-        """CDAE's input corruption and hidden activation (wide space)."""
-        if self.space != "wide":
-            return {}
-        return {
-            "corruption": hp.Choice("corruption", CORRUPTION, default=0.2),
-            "hidden_activation": hp.Choice(
-                "hidden_activation", HIDDEN_ACTIVATION, default="relu"
-            ),
-        }
 
     def make_optimizer(self, hp):
         """The preset optimiser; at `hp`'s learning rate when it has one."""
@@ -242,13 +242,10 @@ class RecommenderHyperModel(keras_tuner.HyperModel):
                 default=min(LEARNING_RATE, key=lambda lr: abs(lr - preset)),
             )
         keras.utils.set_random_seed(self.seed)
-        model = training.build_model(
-            self.name,
-            self.split.num_users,
-            self.split.num_items,
-            history_size=len(self.split.train),
-            **values,
+        model = registry.build_model(
+            self.name, self.split.num_users, self.split.num_items, **values
         )
+        model.adapt(self.split.train)
         if self.trainable:
             model.compile(optimizer=self.make_optimizer(hp))
         return model
@@ -285,6 +282,11 @@ class RecommenderHyperModel(keras_tuner.HyperModel):
                 f"takes no data. Received: args={args!r}, kwargs="
                 f"{sorted(kwargs)}"
             )
+        if not self.trainable:
+            # Closed form: `adapt` (in `build`) fitted it.
+            fit = training.fit_model(model, self.split)
+            self.fit_records[fit_key(hp)] = fit
+            return self.validation_metrics(model)
         epochs = self.epochs if epochs is None else epochs
         # A History of our own: it records the epochs whatever Keras does.
         history = keras.callbacks.History()
@@ -337,3 +339,15 @@ class RecommenderHyperModel(keras_tuner.HyperModel):
                 **self.split.params,
             },
         }
+
+
+def hypermodel_for(name, split, **kwargs):
+    """The hypermodel of zoo model `name` on `split`.
+
+    Args:
+        name: str. A registered or composed model name.
+        split: `Split`.
+        **kwargs: see `RecommenderHyperModel` (`space`, `epochs`,
+            `patience`, `batch_size`, `optimizer`, `seed`, `verbose`).
+    """
+    return RecommenderHyperModel(name, split, **kwargs)

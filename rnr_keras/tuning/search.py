@@ -11,11 +11,12 @@ import warnings
 import keras
 import keras_tuner
 
+from rnr_keras import registry
 from rnr_keras import training
 from rnr_keras.io_utils import dump_json
 from rnr_keras.io_utils import write_atomically
 from rnr_keras.tuning.recommender_hyper_model import fit_key
-from rnr_keras.tuning.registry import hypermodel_for
+from rnr_keras.tuning.recommender_hyper_model import hypermodel_for
 from rnr_keras.tuning.resumable_grid_oracle import ResumableGridOracle
 
 #: Search strategy name -> keras-tuner class (grid search is a plain
@@ -214,7 +215,7 @@ def tune(
     `split.test` with `training.evaluate_model`.
 
     Args:
-        name: str. One of `training.MODELS`.
+        name: str. A registered or composed model name (`rnr_keras.registry`).
         split: `Split`.
         tuner: str. "grid", "random", "bayesian" or "hyperband". Defaults
             to "grid".
@@ -327,7 +328,7 @@ def tune(
     metrics = training.evaluate_model(model, split)
     results = {
         "model": name,
-        "label": training.LABELS[name],
+        "label": registry.label(name),
         "tuner": tuner,
         "space": space,
         "objective": {"name": training.MONITOR, "direction": "max"},

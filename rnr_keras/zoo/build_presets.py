@@ -1,6 +1,6 @@
 """Builds the zoo's presets: every model, tuned on validation, saved.
 
-For each model of `rnr_keras.training.MODELS`, on the All-But-Last-One
+For each model of `rnr_keras.zoo.build_presets.PRESET_MODELS`, on the All-But-Last-One
 split of the dataset (every user holds out one row unless `--n-users`
 says otherwise):
 
@@ -33,6 +33,18 @@ import shutil
 import sys
 import time
 
+#: The models the zoo ships a preset of per dataset.
+PRESET_MODELS = (
+    "popularity",
+    "svd",
+    "bpr",
+    "cdae",
+    "vanilla-bpr-svd",
+    "vanilla-cdae-svd",
+    "rnr-bpr-svd",
+    "rnr-cdae-svd",
+)
+
 def build_preset(
     name,
     split,
@@ -53,7 +65,7 @@ def build_preset(
     """Tunes, trains, measures and saves model `name` as a preset.
 
     Args:
-        name: str. A model of `training.MODELS`.
+        name: str. A registered or composed model name.
         split: `Split`. The protocol split (its `params` are recorded).
         out: str. Folder receiving the preset folder `<name>_<dataset>`.
         dataset: str. The dataset's name, as `datasets.load` takes it.
@@ -210,10 +222,9 @@ def _parser():
     parser.add_argument(
         "--models",
         nargs="+",
-        choices=list(training.MODELS),
-        default=list(training.MODELS),
+        default=list(PRESET_MODELS),
         metavar="MODEL",
-        help=f"Models to build (default: all: {', '.join(training.MODELS)}).",
+        help=f"Models to build (default: {', '.join(PRESET_MODELS)}).",
     )
     parser.add_argument(
         "--out",

@@ -3,12 +3,12 @@
 A preset folder holds
 
 - `config.json`: the model, serialized with
-  `keras.saving.serialize_keras_object`, with `history_size=0` (no stored
-  training history) and no compile config (presets serve, they do not
-  resume training);
+  `keras.saving.serialize_keras_object`, with no compile config (presets
+  serve, they do not resume training); a model's config never depends on
+  its training data;
 - `model.weights.h5`: the model's weights (embeddings, biases, and data
   statistics such as Popularity's item counts and SVD's mean rating), no
-  optimizer state and no training history;
+  optimizer state; models never hold their training data as weights;
 - `metadata.json`: what the model is and how it was made (dataset, dataset
   arguments, split, hyperparameters, metrics, versions, date, parameter
   count, data fingerprint) and, under `"interaction_history"`, a record of
@@ -17,17 +17,15 @@ A preset folder holds
   caller can ask for recommendations by raw (e.g. MovieLens) ids. Raw ids
   keep their JSON type (int or str).
 
-The training history is not shipped. A model's `InteractionHistory` (who
-rated what, and the ratings for CDAE+SVD models) is the training data, and
-the MovieLens licence forbids redistributing the data. `load_preset`
-rebuilds it from the user's own copy of the dataset instead (see
+The training data is not shipped: it is not model state (a model gets it
+from `adapt`), and the MovieLens licence forbids redistributing it.
+`load_preset` gives the model the user's own copy instead (see
 `load_preset`'s `data`): it re-creates the recorded split, checks it
 against the recorded fingerprints and calls `model.adapt(split.train)`,
-checking that the data statistics `adapt` sets come out identical to the
-shipped ones. Without the data, the model loads without history: models
-that only need their weights to score (Popularity, SVD, BPR and their
-multi-task pairs) still score; CDAE-based models and
-`recommend(exclude_seen=True)` raise an error saying how to provide it.
+which never changes a loaded weight. Without the data, models that only
+need their weights to score (Popularity, SVD, BPR and their multi-task
+pairs) still score; history-reading models (CDAE, SVD++, EASE) and
+`recommend(exclude="train")` raise an error saying how to provide it.
 
 Shipped presets live in `rnr_keras/zoo/presets/<name>/`. Setting the
 environment variable `RNR_PRESETS_DIR` to a folder makes the zoo look there
@@ -183,9 +181,7 @@ def load_preset(name_or_path, cls=None, data=AUTO, data_dir=None):
       recorded `data_fingerprint`, and its `train` part is used.
     - `None`: never load data; the model comes back without history.
 
-    In every case `adapt` also re-sets data statistics (SVD's mean rating,
-    Popularity's counts); they must come out identical to the shipped
-    weights, else `ValueError` is raised.
+    `adapt` never changes the loaded weights.
 
     A model without history scores when its weights suffice (Popularity,
     SVD, BPR, Vanilla/RnR(BPR,SVD)); CDAE-based models, and
@@ -286,18 +282,14 @@ def recorded_split(metadata, data_dir=None):
 
 
 def _restore_history(model, path, data, data_dir):
-    """Rebuilds `model`'s training history from `data` (see `load_preset`)."""
+    """Gives `model` its training data from `data` (see `load_preset`)."""
     metadata = _read_json(path, METADATA_FILE) if data is not None else {}
     record = metadata.get("interaction_history") or {}
     where = f"preset {metadata.get('name') or os.path.basename(path)!r}"
     if isinstance(data, str) and data == AUTO:
-        if model.interaction_history is not None or not record.get(
-            "interactions"
-        ):
-            return  # shipped history (older presets), or none to rebuild
         if not (metadata.get("dataset") and metadata.get("protocol")):
             model.missing_history_reason = (
-                f"the {where} ships no training history and its metadata "
+                f"the {where} ships no training data and its metadata "
                 "records no dataset and protocol to rebuild it from. Pass "
                 "data= (the training Interactions) to zoo.load / from_preset"
             )
@@ -310,12 +302,12 @@ def _restore_history(model, path, data, data_dir):
             )
             return
     elif data is None:
-        if model.interaction_history is None:
-            model.missing_history_reason = (
-                f"the {where} ships no training history and was loaded with "
-                "data=None. Load it with data='auto' (the dataset found in "
-                "$RNR_DATA_DIR or the cache) or data=<training Interactions>"
-            )
+        model.missing_history_reason = (
+            f"the {where} ships no training data and was loaded with "
+            "data=None. Load it with data='auto' (the dataset found in "
+            "$RNR_DATA_DIR or the cache) or data=<training Interactions>, "
+            "or call model.adapt(train)"
+        )
         return
     elif isinstance(data, Split):
         recorded = metadata.get("data_fingerprint")
@@ -352,14 +344,12 @@ def _missing_reason(where, metadata, why):
 
 
 def _adapt_checked(model, train, record, where):
-    """`model.adapt(train)`, checking `train` is the recorded history and
-    that the statistics `adapt` re-sets come out unchanged."""
+    """`model.adapt(train)`, checking `train` is the recorded training data
+    and that adapting changed no loaded weight."""
     model.check_interactions(train, "data")
     expected = record.get("fingerprint")
     if expected is not None:
-        actual = history_fingerprint(
-            train, with_ratings=model.history_with_ratings
-        )
+        actual = history_fingerprint(train, with_ratings=bool(record.get("ratings")))
         if actual != expected:
             raise ValueError(
                 f"`data` is not the training data of the {where}: "
@@ -369,39 +359,33 @@ def _adapt_checked(model, train, record, where):
                 "recorded in its metadata.json (dataset, dataset_args, "
                 "protocol), or data='auto'"
             )
-    elif record.get("interactions") not in (None, len(train)):
+    elif record.get("interactions") not in (None, 0, len(train)):
         raise ValueError(
             f"`data` is not the training data of the {where}: it has "
             f"{len(train)} interactions, the preset was trained on "
             f"{record['interactions']}"
         )
-    kept = _weights_but_history(model)
-    before = [ops.convert_to_numpy(v) for v in kept]
+    before = [ops.convert_to_numpy(v) for v in model.weights]
     model.adapt(train)
-    for variable, old in zip(kept, before):
-        new = ops.convert_to_numpy(variable)
-        if not np.array_equal(old, new):
-            raise ValueError(
-                f"`data` is not the training data of the {where}: adapting "
-                f"to it changed the shipped weight {variable.path} (e.g. "
-                f"{old.ravel()[:3].tolist()} -> {new.ravel()[:3].tolist()})"
+    for variable, old in zip(model.weights, before):
+        if not np.array_equal(old, ops.convert_to_numpy(variable)):
+            raise RuntimeError(
+                f"adapting the {where} changed its weight {variable.path}"
             )
     model.missing_history_reason = None
 
 
 def history_fingerprint(data, with_ratings=False):
-    """A `"sha256:<hex>"` digest of a training history.
+    """A `"sha256:<hex>"` digest of a model's training data.
 
     Covers the index-space size and each user's items in stored order (and
-    their ratings with `with_ratings`): equal for an `InteractionHistory`
-    and the `Interactions` it was assigned from. Presets record it so that
-    the history they do not ship can be checked when it is rebuilt.
+    their ratings with `with_ratings`). Presets record it so that the data
+    they do not ship can be checked when it is given back.
 
     Args:
-        data: `Interactions` or `InteractionHistory`.
-        with_ratings: bool. Whether to cover the ratings too (an
-            `InteractionHistory` covers them when it stores them). Defaults
-            to `False`.
+        data: `Interactions`.
+        with_ratings: bool. Whether to cover the ratings too. Defaults to
+            `False`.
 
     Example:
 
@@ -410,26 +394,15 @@ def history_fingerprint(data, with_ratings=False):
     >>> history_fingerprint(data).startswith("sha256:")
     True
     """
-    from rnr_keras.layers.interaction_history import InteractionHistory
-
-    if isinstance(data, InteractionHistory):
-        with_ratings = data.with_ratings
-        indptr = ops.convert_to_numpy(data.indptr)
-        items = ops.convert_to_numpy(data.items)
-        ratings = ops.convert_to_numpy(data.ratings) if with_ratings else None
-        num_users, num_items = data.num_users, data.num_items
-    elif isinstance(data, Interactions):
-        indptr, items, ratings = data.csr()
-        num_users, num_items = data.num_users, data.num_items
-    else:
+    if not isinstance(data, Interactions):
         raise ValueError(
-            "`data` must be an `Interactions` or an `InteractionHistory`. "
-            f"Received: data={data!r}"
+            f"`data` must be an `Interactions`. Received: data={data!r}"
         )
+    indptr, items, ratings = data.csr()
     digest = hashlib.sha256(b"interaction_history")
     digest.update(
         np.array(
-            [num_users, num_items, len(items), bool(with_ratings)], "<i8"
+            [data.num_users, data.num_items, len(items), bool(with_ratings)], "<i8"
         ).tobytes()
     )
     digest.update(np.ascontiguousarray(indptr, dtype="<i8").tobytes())
@@ -472,15 +445,13 @@ def save_preset(
     then renamed to `path`: `path` is never left half-written, and on any
     failure the temporary folder is removed.
 
-    The training history is left out: the saved config has
-    `history_size=0` and the weights file holds no `InteractionHistory`
-    (see the module docstring); `load_preset` rebuilds it from the data.
+    The training data is not in it (models do not hold it; see the module
+    docstring); `load_preset` gives it back from the user's dataset.
 
     `metadata` is copied and completed with `name` (the folder name), the
-    model's `class_name`, `parameter_count` (weights other than the
-    training history), `interaction_history` (what was left out: a note,
-    its size, whether it holds ratings, its fingerprint), `versions` and
-    `date` (UTC) when not given.
+    model's `class_name`, `parameter_count`, `interaction_history` (the
+    training data left out: a note, its size and its fingerprint, when the
+    model was adapted), `versions` and `date` (UTC) when not given.
 
     Args:
         model: a `Recommender`.
@@ -512,9 +483,6 @@ def save_preset(
     config = keras.saving.serialize_keras_object(model)
     # Presets are for serving: no optimizer to rebuild on load.
     config.pop("compile_config", None)
-    # No history: it is the training data (see the module docstring).
-    if "history_size" in config.get("config", {}):
-        config["config"]["history_size"] = 0
 
     parent, base = os.path.split(path)
     os.makedirs(parent, exist_ok=True)
@@ -584,10 +552,8 @@ def data_fingerprint(data):
 
 
 def parameter_count(model):
-    """Number of weight values, not counting the training history."""
-    return int(
-        sum(int(np.prod(v.shape)) for v in _weights_but_history(model))
-    )
+    """Number of weight values."""
+    return int(sum(int(np.prod(v.shape)) for v in model.weights))
 
 
 def _config_class(config):
@@ -646,17 +612,15 @@ def _install(tmp, path, overwrite):
 
 
 def _save_weights(model, config, path):
-    """Saves the weights without optimizer state and without history.
+    """Saves the weights without optimizer state.
 
     `Model.save_weights` of a compiled, trained model also writes the
-    optimizer's variables, and of an adapted one the training history. So
-    the model's weights go through a fresh instance rebuilt from `config`
-    (never compiled, so it has no optimizer; `history_size=0`, so it has no
-    history): saved in full, loaded into the fresh instance (Keras matches
-    weights by the layer structure, not by creation order, which differs
-    when `adapt` made the history, and skips the history the instance
-    lacks), checked, and saved from there. Building the fresh instance also
-    checks that the config describes the model.
+    optimizer's variables. So the model's weights go through a fresh
+    instance rebuilt from `config` (never compiled, so it has no
+    optimizer): saved in full, loaded into the fresh instance (Keras
+    matches weights by the layer structure), checked, and saved from
+    there. Building the fresh instance also checks that the config
+    describes the model.
     """
     folder, base = os.path.split(path)
     full = os.path.join(folder, f".full.{base}")
@@ -672,8 +636,8 @@ def _save_weights(model, config, path):
 
 
 def _check_same_weights(clone, model):
-    """Raises unless `clone` holds exactly `model`'s non-history weights."""
-    expected = {v.path: v for v in _weights_but_history(model)}
+    """Raises unless `clone` holds exactly `model`'s weights."""
+    expected = {v.path: v for v in model.weights}
     found = {v.path: v for v in clone.weights}
     if sorted(found) != sorted(expected) or len(found) != len(clone.weights):
         raise RuntimeError(
@@ -685,12 +649,6 @@ def _check_same_weights(clone, model):
             ops.convert_to_numpy(variable), ops.convert_to_numpy(expected[key])
         ):
             raise RuntimeError(f"The preset's weight {key} was not copied")
-
-
-def _weights_but_history(model):
-    layer = getattr(model, "interaction_history", None)
-    history = {id(v) for v in layer.weights} if layer is not None else set()
-    return [v for v in model.weights if id(v) not in history]
 
 
 def _complete_metadata(model, path, metadata):
@@ -707,13 +665,15 @@ def _complete_metadata(model, path, metadata):
     result.setdefault("name", os.path.basename(path))
     result["class_name"] = keras.saving.get_registered_name(type(model))
     result["parameter_count"] = parameter_count(model)
-    history = model.interaction_history
+    train = getattr(model, "training_interactions", None)
     result["interaction_history"] = {
         "shipped": False,
         "note": HISTORY_NOTE,
-        "interactions": 0 if history is None else history.size,
-        "ratings": bool(history is not None and history.with_ratings),
-        "fingerprint": None if history is None else history_fingerprint(history),
+        "interactions": 0 if train is None else len(train),
+        "ratings": train is not None,
+        "fingerprint": None
+        if train is None
+        else history_fingerprint(train, with_ratings=True),
     }
     result.setdefault(
         "versions",

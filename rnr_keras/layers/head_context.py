@@ -1,0 +1,64 @@
+"""What a model hands its heads about the users of a batch."""
+
+
+class HeadContext:
+    """The users of a batch and, when the model has it, their history.
+
+    Heads that need a user's training items (CDAE's row, SVD++'s implicit
+    feedback) read them from here; the model builds it from the data given
+    to `adapt`, so heads never store data. Each view is computed once per
+    context (one batch).
+
+    Args:
+        users: int tensor `(B,)`. The batch's user indices.
+        history: `InteractionHistory` or `None`.
+        owner: str. Who needs the history, for the error message.
+    """
+
+    def __init__(self, users, history=None, owner="The model"):
+        self.users = users
+        self.history = history
+        self.owner = owner
+        self._cache = {}
+
+    def _require(self, what):
+        if self.history is None:
+            raise ValueError(
+                f"{self.owner} needs the training interactions to compute "
+                f"{what}: call `model.adapt(train)` first (a model loaded "
+                "from a .keras file or a preset does not carry its training "
+                "data; `adapt` never changes trained weights)."
+            )
+        return self.history
+
+    def _cached(self, key, make):
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def rows(self):
+        """`(B, M)` float multi-hot training rows of the users."""
+        return self._cached("rows", lambda: self._dense()[0])
+
+    def rating_rows(self):
+        """`(B, M)` float ratings of the users' training items (0 elsewhere)."""
+        return self._cached("rating_rows", lambda: self._dense()[1])
+
+    def _dense(self):
+        return self._cached(
+            "dense", lambda: self._require("user rows").rows(self.users)
+        )
+
+    def entries(self):
+        """`(row, items, ratings)`: flat training entries of the users."""
+        return self._cached(
+            "entries",
+            lambda: self._require("user histories").entries(self.users),
+        )
+
+    def counts(self):
+        """`(B,)` float: number of training items of each user."""
+        return self._cached(
+            "counts",
+            lambda: self._require("user counts").user_counts(self.users),
+        )

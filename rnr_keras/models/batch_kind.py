@@ -1,0 +1,73 @@
+"""How a model's training batches are made and turned into losses."""
+
+import abc
+
+from keras import ops
+
+
+class BatchKind(abc.ABC):
+    """The strategy behind one kind of training batch.
+
+    A ranker names the kind it trains on (`Ranker.batch_kind`); the model
+    asks `BatchKind.get(name)` for the strategy once and delegates to it,
+    so no model method branches on the kind. A kind owns three things:
+
+    - `dataset(model, train, batch_size, shuffle, seed)`: the `tf.data`
+      pipeline of training batches;
+    - `call(model, inputs, training)`: the model's outputs for a batch
+      (`{"rank": ..., "rating": ...}`);
+    - `losses(model, x, y, y_pred)`: `(rank_loss, rating_loss, penalty)`,
+      each a per-interaction mean, the penalty being the squared norms of
+      the rows the batch reads (the stochastic form of the paper's
+      Frobenius penalty).
+
+    Subclasses set `name` and register themselves by being defined; a new
+    kind (sequences, say) is one new file.
+    """
+
+    name = None
+    #: Batch size `dataset` uses when given `None`.
+    default_batch_size = None
+    #: Whether XLA can compile this kind's training step.
+    jit_compatible = True
+
+    _KINDS = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.name is not None:
+            BatchKind._KINDS[cls.name] = cls()
+
+    @staticmethod
+    def get(name):
+        """The registered kind called `name`."""
+        # The built-in kinds register on import.
+        from rnr_keras.models import pair_batches  # noqa: F401
+        from rnr_keras.models import row_batches  # noqa: F401
+
+        if name not in BatchKind._KINDS:
+            raise ValueError(
+                f"Unknown batch kind {name!r}. Known: {sorted(BatchKind._KINDS)}"
+            )
+        return BatchKind._KINDS[name]
+
+    @abc.abstractmethod
+    def dataset(self, model, train, batch_size=None, shuffle=True, seed=0):
+        """The training `tf.data.Dataset` of `model` on `train`."""
+
+    @abc.abstractmethod
+    def call(self, model, inputs, training=False):
+        """The model's output dict for one batch."""
+
+    @abc.abstractmethod
+    def losses(self, model, x, y, y_pred):
+        """`(rank_loss, rating_loss, penalty)` of one batch."""
+
+    @staticmethod
+    def weighted_norms(matrix, indices, weights):
+        """`sum(weights * |matrix[indices]|^2)`."""
+        rows = ops.take(matrix, indices, axis=0)
+        return ops.sum(weights * ops.sum(ops.square(rows), axis=-1))
+
+    def __repr__(self):
+        return f"<BatchKind {self.name!r}>"

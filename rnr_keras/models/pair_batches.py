@@ -1,0 +1,81 @@
+"""Pair batches: one training interaction per example."""
+
+from keras import ops
+
+from rnr_keras.models.batch_kind import BatchKind
+
+
+class PairBatches(BatchKind):
+    """One training interaction (u, i, r) per example.
+
+    With a ranker that `needs_negatives` (BPR), each example also carries an
+    item j drawn uniformly from the items u has not interacted with in
+    training (`rnr_keras.inputs.pair_dataset`). Both losses are batch
+    means; the penalty adds, per example, the squared norms of the rows it
+    reads: p_u, q_i (and q_j), q_dev_i in RnR, and the heads' own rows.
+    """
+
+    name = "pairs"
+    default_batch_size = 1024
+
+    def dataset(self, model, train, batch_size=None, shuffle=True, seed=0):
+        from rnr_keras.inputs.pipelines import pair_dataset
+
+        return pair_dataset(
+            train,
+            batch_size or self.default_batch_size,
+            negatives=model.needs_negatives,
+            shuffle=shuffle,
+            seed=seed,
+        )
+
+    def call(self, model, inputs, training=False):
+        users, items = inputs["user"], inputs["item"]
+        context = model.context(users)
+        user_vectors = model.user_embedding(users)
+        item_vectors = model.item_embedding(items)
+        outputs = {}
+        if model.ranker is not None and (model.trains_ranker or not training):
+            outputs["rank"] = model.ranker.score(
+                context, user_vectors, item_vectors, items
+            )
+            if "negative" in inputs:
+                negatives = inputs["negative"]
+                outputs["rank_negative"] = model.ranker.score(
+                    context,
+                    user_vectors,
+                    model.item_embedding(negatives),
+                    negatives,
+                )
+        if model.rater is not None and (model.trains_rater or not training):
+            p, q = model.rating_vectors(user_vectors, item_vectors, items)
+            outputs["rating"] = model.rater.rate(context, p, q, items)
+        return outputs
+
+    def losses(self, model, x, y, y_pred):
+        users, items = x["user"], x["item"]
+        context = model.context(users)
+        rank_loss = rating_loss = ops.zeros(())
+        if model.trains_ranker:
+            rank_loss = model.ranker.loss(context, y_pred)
+        if model.trains_rater:
+            rating_loss = model.rater.loss(
+                y_pred["rating"], ops.reshape(y, (-1,))
+            )
+        size = ops.cast(ops.shape(users)[0], "float32")
+        weights = ops.ones(ops.shape(users), dtype="float32") / size
+        read = items
+        read_weights = weights
+        if "negative" in x and model.trains_ranker:
+            read = ops.concatenate([items, x["negative"]], axis=0)
+            read_weights = ops.concatenate([weights, weights], axis=0)
+        penalty = self.weighted_norms(
+            model.user_embedding.embeddings, users, weights
+        ) + self.weighted_norms(model.item_embedding.embeddings, read, read_weights)
+        if model.trains_ranker:
+            penalty += model.ranker.penalty(context, weights, read, read_weights)
+        if model.trains_rater:
+            if model.post is not None:
+                penalty += self.weighted_norms(model.post.deviation, items, weights)
+            penalty += model.rater.penalty(context, weights, items, weights)
+        return rank_loss, rating_loss, penalty
