@@ -81,7 +81,7 @@ def test_rows_aggregate_over_seeds_and_files_are_written(fake_tune, tmp_path):
 
 
 def test_unknown_model_and_no_seeds_raise():
-    with pytest.raises(ValueError, match="Unknown models"):
+    with pytest.raises(ValueError, match="Unknown model 'foo'"):
         reproduce.reproduce(models=("foo",), log=lambda line: None)
     with pytest.raises(ValueError, match="seeds"):
         reproduce.reproduce(seeds=(), log=lambda line: None)

@@ -29,11 +29,24 @@ class TestCase:
         return revived
 
     def run_model_saving_test(self, model, tmp_path, outputs_fn):
-        """`.keras` save + load: same class, `outputs_fn` gives same values."""
+        """`.keras` save + load: same class, `outputs_fn` gives same values.
+
+        The file carries no training data: the loaded model has none (and
+        no `history_size` in its config) until it is given the model's
+        data back with `adapt`, which must change no loaded weight.
+        """
         path = os.path.join(str(tmp_path), "model.keras")
         model.save(path)
         loaded = keras.saving.load_model(path)
         assert type(loaded) is type(model)
+        assert loaded.interaction_history is None
+        assert "history_size" not in loaded.get_config()
+        train = getattr(model, "training_interactions", None)
+        if train is not None:
+            before = [np.array(v) for v in loaded.weights]
+            loaded.adapt(train)
+            for variable, old in zip(loaded.weights, before):
+                np.testing.assert_array_equal(np.array(variable), old)
         np.testing.assert_allclose(
             np.asarray(outputs_fn(loaded)),
             np.asarray(outputs_fn(model)),

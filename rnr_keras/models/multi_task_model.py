@@ -32,6 +32,9 @@ def _resolve(component, kind, base, argument):
             )
         return registry.algorithm(name).head(name=name)
     if isinstance(component, dict):
+        # The model builds its heads for its own sizes (below).
+        component = dict(component)
+        component.pop("build_config", None)
         component = keras.saving.deserialize_keras_object(component)
     if not isinstance(component, base):
         raise ValueError(

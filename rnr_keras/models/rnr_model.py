@@ -19,8 +19,10 @@ class RnRModel(MultiTaskModel):
     Args:
         num_users: int. Number of user indices.
         num_items: int. Number of item indices.
-        ranker: `Ranker` or name ("bpr", "cdae"). Defaults to "bpr".
-        rater: `Rater` or name ("svd"). Defaults to "svd".
+        ranker: `Ranker` or a registered ranker name ("bpr", "cdae",
+            "wrmf", ...). Defaults to "bpr".
+        rater: `Rater` or a registered rater name ("svd", "svdpp", ...).
+            Defaults to "svd".
         embedding_dim: int. Defaults to 50 (paper).
         alpha: float in [0, 1]. Ranking-loss weight. Defaults to 0.95.
         l2: float. The paper's lambda. Defaults to 0.001.
@@ -28,8 +30,9 @@ class RnRModel(MultiTaskModel):
 
     Example:
 
+    >>> import numpy as np
     >>> model = RnRModel(num_users=3, num_items=4, embedding_dim=2)
-    >>> sorted(model({"user": [0], "item": [1]}))
+    >>> sorted(model({"user": np.array([0]), "item": np.array([1])}))
     ['rank', 'rating']
 
     References:

@@ -15,8 +15,10 @@ class VanillaModel(MultiTaskModel):
     Args:
         num_users: int. Number of user indices.
         num_items: int. Number of item indices.
-        ranker: `Ranker` or name ("bpr", "cdae"). Defaults to "bpr".
-        rater: `Rater` or name ("svd"). Defaults to "svd".
+        ranker: `Ranker` or a registered ranker name ("bpr", "cdae",
+            "wrmf", ...). Defaults to "bpr".
+        rater: `Rater` or a registered rater name ("svd", "svdpp", ...).
+            Defaults to "svd".
         embedding_dim: int. Defaults to 50 (paper).
         alpha: float in [0, 1]. Ranking-loss weight. Defaults to 0.95.
         l2: float. The paper's lambda. Defaults to 0.001.

@@ -335,7 +335,7 @@ def _missing_reason(where, metadata, why):
         else ""
     )
     return (
-        f"the {where} ships no training history (the data's licence forbids "
+        f"the {where} ships no training data (the data's licence may forbid "
         f"redistributing it) and it could not be rebuilt: {why}. Set "
         f"RNR_DATA_DIR to the folder holding {dataset}/{download}, or pass "
         "data_dir= or data= (the training Interactions of the recorded "

@@ -3,7 +3,10 @@ import numpy as np
 import pytest
 from keras import ops
 
+from rnr_keras.datasets import Interactions
+from rnr_keras.inputs import InteractionHistory
 from rnr_keras.layers import CDAERanker
+from rnr_keras.layers import HeadContext
 from tests.test_case import TestCase
 
 
@@ -11,7 +14,7 @@ def built(corruption=0.0, hidden_activation="sigmoid"):
     ranker = CDAERanker(
         corruption=corruption, hidden_activation=hidden_activation
     )
-    ranker.build_for(num_users=2, num_items=3, embedding_dim=2)
+    ranker.build((2, 3, 2))
     ranker.encoder.assign([[1.0, 0.0], [0.0, 1.0], [1.0, -1.0]])
     ranker.hidden_bias.assign([0.5, -0.5])
     ranker.output_bias.assign([0.0, 1.0, -1.0])
@@ -23,17 +26,28 @@ ITEMS = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], dtype="float32")
 ROWS = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]], dtype="float32")
 
 
+def context(rows=ROWS):
+    """A HeadContext whose users have exactly `rows` as training rows."""
+    users, items = np.nonzero(rows)
+    history = InteractionHistory(
+        Interactions(
+            users=users, items=items, num_users=len(rows), num_items=rows.shape[1]
+        )
+    )
+    return HeadContext(np.arange(len(rows), dtype="int32"), history)
+
+
 class TestCDAERanker:
     def test_weights(self):
         ranker = CDAERanker()
-        ranker.build_for(num_users=4, num_items=6, embedding_dim=3)
+        ranker.build((4, 6, 3))
         shapes = {w.path.split("/")[-1]: tuple(w.shape) for w in ranker.weights}
         assert shapes == {
             "encoder": (6, 3),
             "hidden_bias": (3,),
             "output_bias": (6,),
         }
-        assert ranker.input_mode == "rows"
+        assert ranker.batch_kind == "rows"
 
     def test_forward_pass_by_hand(self):
         ranker = built(corruption=0.5, hidden_activation="relu")
@@ -42,18 +56,20 @@ class TestCDAERanker:
         hidden = np.array([[2.5, 0.0], [1.5, 1.5]])
         expected = hidden @ ITEMS.T + [0.0, 1.0, -1.0]
         np.testing.assert_allclose(
-            ranker.score_all(USERS, ITEMS, ROWS), expected
+            ranker.score_all(context(), USERS, ITEMS), expected
         )
-        np.testing.assert_allclose(
-            ranker(USERS, ITEMS, ROWS, training=False), expected
-        )
+        # Scores of given items are the same logits.
+        pairs = ranker.score(context(), USERS, ITEMS[[2, 0]], np.array([2, 0]))
+        np.testing.assert_allclose(pairs, [expected[0, 2], expected[1, 0]], rtol=1e-6)
 
     def test_training_drops_and_rescales_inputs(self):
         ranker = built(corruption=0.5, hidden_activation="identity")
         keras.utils.set_random_seed(0)
         rows = np.ones((64, 3), dtype="float32")
         users = np.zeros((64, 2), dtype="float32")
-        logits = ops.convert_to_numpy(ranker(users, ITEMS, rows, training=True))
+        logits = ops.convert_to_numpy(
+            ranker.score_all(context(rows), users, ITEMS, training=True)
+        )
         # With identity activation hidden = x~ W + b; recover x~ W.
         encoded = np.linalg.lstsq(
             ITEMS, (logits - [0.0, 1.0, -1.0]).T, rcond=None
@@ -68,7 +84,9 @@ class TestCDAERanker:
     def test_loss_by_hand(self):
         ranker = built()
         logits = np.array([[2.0, -1.0, 0.0], [0.5, 3.0, -2.0]], dtype="float32")
-        loss = float(ranker.loss(ops.convert_to_tensor(logits), ROWS))
+        loss = float(
+            ranker.loss(context(), {"rank": ops.convert_to_tensor(logits)})
+        )
         bce = (
             np.maximum(logits, 0)
             - logits * ROWS
@@ -80,9 +98,10 @@ class TestCDAERanker:
         ranker = built()
         weights = np.array([2.0, 0.0, 1.0], dtype="float32")
         # Encoder row norms: 1, 1, 2.
-        assert float(
-            ranker.penalty(ops.convert_to_tensor(weights))
-        ) == pytest.approx(4.0)
+        penalty = ranker.penalty(
+            context(), ops.ones((2,)), np.arange(3), ops.convert_to_tensor(weights)
+        )
+        assert float(penalty) == pytest.approx(4.0)
 
     @pytest.mark.parametrize("corruption", [1.0, -0.1])
     def test_bad_corruption(self, corruption):

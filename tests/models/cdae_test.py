@@ -161,7 +161,7 @@ class TestCDAESerialization(TestCase):
             model, tmp_path, lambda m: m.score(users)
         )
         assert loaded.ranker.corruption == model.ranker.corruption
-        # The training history travels in the file: CDAE encodes it.
+        # CDAE encodes the data handed back by `adapt`, not a stored copy.
         np.testing.assert_array_equal(
             loaded.interaction_history.user_items(5),
             model.interaction_history.user_items(5),

@@ -119,8 +119,13 @@ FRESH_SCRIPT = textwrap.dedent("""
 
     out = {"loaded": {}}
     folder = sys.argv[1]
+    sys.path.insert(0, sys.argv[2])
+    from tests import planted
+
     for file in sorted(os.listdir(folder)):
         model = keras.saving.load_model(os.path.join(folder, file))
+        # The file carries no training data; the caller hands it back.
+        model.adapt(planted.tiny_train())
         out["loaded"][file[: -len(".keras")]] = [
             type(model).__name__, model.score([0, 1, 2]).tolist()]
 
@@ -187,6 +192,9 @@ FRESH_SCRIPT = textwrap.dedent("""
     """)
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
 def saved_models():
     """One adapted model of every zoo class (and head options) by name."""
     from rnr_keras.layers import CDAERanker
@@ -232,7 +240,7 @@ def fresh_interpreter(tmp_path_factory):
         saved[name] = [type(model).__name__, model.score([0, 1, 2]).tolist()]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND="tensorflow")
     proc = subprocess.run(
-        [sys.executable, "-c", FRESH_SCRIPT, str(folder)],
+        [sys.executable, "-c", FRESH_SCRIPT, str(folder), ROOT],
         capture_output=True,
         text=True,
         timeout=600,

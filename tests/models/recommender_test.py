@@ -133,18 +133,37 @@ class TestRecommend:
         with pytest.raises(ValueError, match="`train` is empty"):
             Popularity(num_users=3, num_items=5).adapt(empty)
 
-    def test_adapt_again_with_other_size(self):
+    def test_adapt_again_keeps_fitted_weights_unless_refit(self):
         model = Popularity(num_users=3, num_items=5).adapt(planted.tiny_train())
+        counts = model.score([0])[0].copy()
         other = Interactions(users=[0], items=[1], num_users=3, num_items=5)
-        with pytest.raises(
-            ValueError, match="holds size=6 interactions; received 1"
-        ):
-            model.adapt(other)
+        model.adapt(other)
+        # The data changes (what `recommend` excludes), the weights do not.
+        assert len(model.interaction_history) == 1
+        np.testing.assert_array_equal(model.score([0])[0], counts)
+        assert model.recommend([0], k=1)[0].tolist() == [[0]]
+        model.adapt(other, refit=True)
+        np.testing.assert_array_equal(model.score([0])[0], [0, 1, 0, 0, 0])
 
-    @pytest.mark.parametrize("history_size", [-1, True])
-    def test_bad_history_size(self, history_size):
-        with pytest.raises(ValueError, match="`history_size`"):
-            Popularity(num_users=3, num_items=5, history_size=history_size)
+    def test_recommend_excludes_given_interactions_or_nothing(self):
+        model = Popularity(num_users=3, num_items=5).adapt(planted.tiny_train())
+        assert model.recommend([0], k=1, exclude=None)[0].tolist() == [[0]]
+        other = Interactions(users=[0], items=[0], num_users=3, num_items=5)
+        # User 0's training items are 1 and 2; only item 0 is excluded now.
+        assert model.recommend([0], k=2, exclude=other)[0].tolist() == [[1, 2]]
+        with pytest.raises(ValueError, match="`exclude` must be"):
+            model.recommend([0], exclude="seen")
+
+    def test_recommend_without_data_says_which_call_to_make(self):
+        model = Popularity(num_users=3, num_items=5)
+        with pytest.raises(ValueError, match=r"call `model.adapt\(train\)`"):
+            model.recommend([0])
+
+    def test_old_configs_with_history_size_still_load(self):
+        model = Popularity.from_config(
+            {"num_users": 3, "num_items": 5, "history_size": 6}
+        )
+        assert "history_size" not in model.get_config()
 
 
 class TestRecommenderBase:
@@ -156,6 +175,8 @@ class TestRecommenderBase:
         for module in (rnr_keras.layers, rnr_keras.models):
             for name in module.__all__:
                 cls = getattr(module, name)
+                if not issubclass(cls, keras.layers.Layer):
+                    continue  # data and strategies, not Keras objects
                 assert (
                     keras.saving.get_registered_name(cls) == f"rnr_keras>{name}"
                 )

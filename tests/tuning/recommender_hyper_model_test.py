@@ -1,4 +1,3 @@
-import inspect
 import math
 
 import keras
@@ -7,8 +6,8 @@ import pytest
 from keras_tuner.src.engine import tuner_utils
 
 from rnr_keras import optimizers
+from rnr_keras import registry
 from rnr_keras import training
-from rnr_keras.models import Popularity
 from rnr_keras.tuning import RecommenderHyperModel
 from rnr_keras.tuning import hypermodel_for
 from rnr_keras.tuning import model_hyperparameters
@@ -63,13 +62,13 @@ class TestPaperSpace(TestCase):
     def test_popularity_is_empty(self, tiny_split):
         assert _space(hypermodel_for("popularity", tiny_split)) == {}
 
-    @pytest.mark.parametrize("name", list(training.MODELS))
+    @pytest.mark.parametrize("name", registry.model_names())
     def test_defaults_are_the_models_defaults(self, name, tiny_split):
         hypermodel = hypermodel_for(name, tiny_split)
         hp = keras_tuner.HyperParameters()
         tuned = hypermodel.build(hp).get_config()
         keras.utils.clear_session()
-        plain = training.build_model(
+        plain = registry.build_model(
             name, tiny_split.num_users, tiny_split.num_items
         ).get_config()
         for key in hp.values:
@@ -111,17 +110,16 @@ class TestWideSpace(TestCase):
 
 
 class TestBuild(TestCase):
-    @pytest.mark.parametrize("name", list(training.MODELS))
+    @pytest.mark.parametrize("name", registry.model_names())
     def test_names_are_constructor_arguments(self, name, tiny_split):
-        cls, fixed = training.MODELS[name]
-        accepted = set(inspect.signature(cls.__init__).parameters) - set(fixed)
+        # `build_model` hands a composed model's head options to its heads.
+        accepted = set(registry.spec(name).constructor_arguments())
         if name in CDAE_RANKED:
-            # `build_model` hands these to the CDAE ranker.
-            accepted |= {"corruption", "hidden_activation"}
+            assert {"corruption", "hidden_activation"} <= accepted
         space = _space(hypermodel_for(name, tiny_split, space="wide"))
         assert set(space) - {"learning_rate"} <= accepted
 
-    @pytest.mark.parametrize("name", list(training.MODELS))
+    @pytest.mark.parametrize("name", registry.model_names())
     def test_model_has_the_values_and_rebuilds(self, name, tiny_split):
         hypermodel = hypermodel_for(name, tiny_split, space="wide")
         hp = keras_tuner.HyperParameters()
@@ -134,19 +132,16 @@ class TestBuild(TestCase):
         values = model_hyperparameters(hp.values)
         for key, value in values.items():
             assert _config_value(config, key) == value, key
-        assert model.history_size == len(tiny_split.train)
+        # Built adapted (compile picks XLA by the data's size), but the
+        # data is not in the config.
+        assert len(model.interaction_history) == len(tiny_split.train)
 
-        rebuilt = training.build_model(
-            name,
-            tiny_split.num_users,
-            tiny_split.num_items,
-            history_size=len(tiny_split.train),
-            **values,
+        rebuilt = registry.build_model(
+            name, tiny_split.num_users, tiny_split.num_items, **values
         )
         assert _without_names(rebuilt.get_config()) == _without_names(config)
 
-        if name == "popularity":
-            assert isinstance(model, Popularity)
+        if not registry.spec(name).trainable:
             assert getattr(model, "optimizer", None) is None
         else:
             assert type(model.optimizer) is type(optimizers.get("default"))

@@ -1,31 +1,29 @@
 import pytest
 
-from rnr_keras import training
-from rnr_keras.tuning import HYPERMODELS
+from rnr_keras import registry
 from rnr_keras.tuning import RecommenderHyperModel
-from rnr_keras.tuning import RnRHyperModel
-from rnr_keras.tuning import VanillaHyperModel
 from rnr_keras.tuning import hypermodel_for
 
 
-def test_every_zoo_model_has_a_hypermodel():
-    assert list(HYPERMODELS) == list(training.MODELS)
-
-
-@pytest.mark.parametrize("name", list(training.MODELS))
-def test_hypermodel_for(name, tiny_split):
+@pytest.mark.parametrize("name", registry.model_names())
+def test_every_model_name_has_the_one_hypermodel(name, tiny_split):
     hypermodel = hypermodel_for(name, tiny_split, epochs=7, seed=2)
-    assert isinstance(hypermodel, RecommenderHyperModel)
+    assert type(hypermodel) is RecommenderHyperModel
     assert hypermodel.name == name
-    assert hypermodel.model_class is training.MODELS[name][0]
+    assert hypermodel.model_class is registry.spec(name).model_class
     assert (hypermodel.epochs, hypermodel.seed) == (7, 2)
+    assert hypermodel.trainable == registry.spec(name).trainable
 
 
-def test_ranker_argument(tiny_split):
-    assert VanillaHyperModel(tiny_split, ranker="cdae").name == "vanilla-cdae-svd"
-    assert RnRHyperModel(tiny_split).name == "rnr-bpr-svd"
-    with pytest.raises(ValueError, match="ranker"):
-        RnRHyperModel(tiny_split, ranker="svd")
+def test_space_comes_from_the_registration(tiny_split):
+    wide = hypermodel_for("rnr-cdae-svd", tiny_split, space="wide").search_space()
+    cdae = registry.algorithm("cdae").space["wide"]
+    assert wide["corruption"] == cdae["corruption"]
+    # Generic entries apply only where the model takes the argument.
+    assert "alpha" not in hypermodel_for("bpr", tiny_split).search_space()
+    assert "activation" not in hypermodel_for(
+        "vanilla-bpr-svd", tiny_split, space="wide"
+    ).search_space()
 
 
 def test_unknown_name(tiny_split):

@@ -186,7 +186,7 @@ class TestTune(TestCase):
         )
         json.dumps(results)  # results.json material
         assert results["model"] == "rnr-bpr-svd"
-        assert results["label"] == training.LABELS["rnr-bpr-svd"]
+        assert results["label"] == "RnR(BPR,SVD)"
         trials = results["trials"]
         assert [trial["hyperparameters"] for trial in trials] == [
             {"embedding_dim": 50, "l2": 0.001, "alpha": alpha}

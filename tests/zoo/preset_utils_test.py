@@ -8,7 +8,7 @@ import pytest
 
 from rnr_keras import inputs
 from rnr_keras import models
-from rnr_keras import training
+from rnr_keras import registry
 from rnr_keras import zoo
 from rnr_keras.datasets import Interactions
 from rnr_keras.models import BPR
@@ -18,7 +18,7 @@ from rnr_keras.models import Recommender
 from rnr_keras.models import RnRModel
 from rnr_keras import protocol
 from rnr_keras.datasets import load
-from rnr_keras.zoo import command
+from rnr_keras.zoo import build_presets
 from rnr_keras.zoo import preset_utils
 from tests.test_case import TestCase
 from tests.zoo.conftest import TINY
@@ -33,10 +33,17 @@ METADATA = {
 }
 
 
+PRESET_NAMES = list(build_presets.PRESET_MODELS) + [
+    name for name in ("wrmf", "svdpp", "ease", "rnr-bpr-svdpp")
+    if registry.is_model_name(name)
+]
+
+
 def _tiny_model(name, split, embedding_dim=4):
     """A zoo model adapted to `split.train` with random, non-initial weights."""
-    kwargs = {} if name == "popularity" else {"embedding_dim": embedding_dim}
-    model = training.build_model(name, split.num_users, split.num_items, **kwargs)
+    accepted = registry.spec(name).constructor_arguments()
+    kwargs = {"embedding_dim": embedding_dim} if "embedding_dim" in accepted else {}
+    model = registry.build_model(name, split.num_users, split.num_items, **kwargs)
     model.adapt(split.train)
     rng = np.random.default_rng(7)
     # Values no fresh instance could start from: loading must restore them.
@@ -63,7 +70,7 @@ def _weights_in(path):
 
 
 class TestRoundTrip(TestCase):
-    @pytest.mark.parametrize("name", list(training.MODELS))
+    @pytest.mark.parametrize("name", PRESET_NAMES)
     def test_every_model_round_trips(self, name, split, tmp_path):
         model = _tiny_model(name, split)
         users, items = _raw_ids(split)
@@ -111,7 +118,7 @@ class TestRoundTrip(TestCase):
         np.testing.assert_array_equal(item_ids, np.arange(split.num_items))
 
     def test_trained_model_saves_no_optimizer_state(self, split, tmp_path):
-        model = training.build_model(
+        model = registry.build_model(
             "rnr-bpr-svd", split.num_users, split.num_items, embedding_dim=4
         )
         model.adapt(split.train)
@@ -130,7 +137,6 @@ class TestRoundTrip(TestCase):
         assert "compile_config" not in config
         expected = keras.saving.serialize_keras_object(model)
         expected.pop("compile_config")
-        expected["config"]["history_size"] = 0  # the history is not shipped
         assert config == json.loads(json.dumps(expected))
         loaded = RnRModel.from_preset(path)
         users = np.arange(split.num_users)
@@ -168,48 +174,48 @@ def _save_recorded(model, split, path, dataset_args=TINY):
         "val": {},
         "test": {},
     }
-    return command.save_preset_from_run(model, record, split, path)
+    return zoo.save_preset_from_run(model, record, split, path)
 
 
 def _values(model):
     return {v.path: keras.ops.convert_to_numpy(v) for v in model.weights}
 
 
-class TestHistoryIsNotShipped(TestCase):
-    """The training history is the data: presets leave it out, loading
-    rebuilds it from the user's copy."""
 
-    @pytest.mark.parametrize("name", list(training.MODELS))
+
+class TestHistoryIsNotShipped(TestCase):
+    """The training data is not model state: presets leave it out, loading
+    gives it back from the user's copy."""
+
+    @pytest.mark.parametrize("name", PRESET_NAMES)
     def test_files_hold_no_history(self, name, split, tmp_path):
         model = _tiny_model(name, split)
         path = _save_recorded(model, split, tmp_path / "p")
         weights = _weights_in(os.path.join(path, "model.weights.h5"))
         assert weights and not [k for k in weights if "history" in k]
         config = json.loads(open(os.path.join(path, "config.json")).read())
-        assert config["config"]["history_size"] == 0
+        assert "history_size" not in config["config"]
         history = zoo.metadata(path)["interaction_history"]
         assert history == {
             "shipped": False,
             "note": preset_utils.HISTORY_NOTE,
             "interactions": len(split.train),
-            "ratings": model.history_with_ratings,
-            "fingerprint": zoo.history_fingerprint(
-                split.train, with_ratings=model.history_with_ratings
-            ),
+            "ratings": True,
+            "fingerprint": zoo.history_fingerprint(split.train, with_ratings=True),
         }
-        assert history["ratings"] == (name.endswith("cdae-svd"))
-        assert zoo.history_fingerprint(model.interaction_history) == (
-            history["fingerprint"]
+        # Nothing the size of the training data is stored.
+        assert sum(int(np.prod(v.shape)) for v in model.weights) == (
+            zoo.metadata(path)["parameter_count"]
         )
 
-    @pytest.mark.parametrize("name", list(training.MODELS))
+    @pytest.mark.parametrize("name", PRESET_NAMES)
     def test_auto_rebuilds_it_from_the_recorded_split(self, name, split, tmp_path):
         model = _tiny_model(name, split)
         path = _save_recorded(model, split, tmp_path / "p")
         loaded = zoo.load(path)  # data="auto": re-creates the synthetic split
         assert loaded.missing_history_reason is None
-        # Every weight equal, bit for bit: the history, and the statistics
-        # `adapt` re-sets (Popularity's counts, SVD's mean rating).
+        # Every weight equal, bit for bit: `adapt` on a loaded model
+        # changes none (Popularity's counts, SVD's mean rating).
         assert _values(loaded).keys() == _values(model).keys()
         for key, value in _values(model).items():
             np.testing.assert_array_equal(_values(loaded)[key], value, err_msg=key)
@@ -219,24 +225,23 @@ class TestHistoryIsNotShipped(TestCase):
             loaded.recommend(users, k=5)[0], model.recommend(users, k=5)[0]
         )
 
-    def test_statistics_are_checked_after_adapt(self, split, tmp_path):
+    def test_other_ratings_are_refused_and_change_nothing(self, split, tmp_path):
         model = _tiny_model("rnr-bpr-svd", split)
-        rater = model.rater
         path = _save_recorded(model, split, tmp_path / "p")
-        loaded = zoo.load(path, data=None)
-        np.testing.assert_array_equal(
-            loaded.rater.global_mean.numpy(), rater.global_mean.numpy()
-        )
         train = split.train
-        # Same (user, item) rows, so the same stored history (this model
-        # keeps no ratings), but another mean rating.
+        # Same (user, item) rows, other ratings: another training set.
         shifted = Interactions(
             train.users, train.items, train.ratings + 1.0, train.timestamps,
             user_ids=train.user_ids, item_ids=train.item_ids,
         )
-        with pytest.raises(ValueError, match="changed the shipped weight "
-                           "svd_rater/global_mean"):
+        with pytest.raises(ValueError, match="fingerprint differs"):
             zoo.load(path, data=shifted)
+        # Given to a loaded model directly, data never changes its weights.
+        loaded = zoo.load(path, data=None)
+        loaded.adapt(shifted)
+        np.testing.assert_array_equal(
+            loaded.rater.global_mean.numpy(), model.rater.global_mean.numpy()
+        )
 
     def test_without_the_data_it_loads_without_history(self, split, tmp_path, monkeypatch):
         saved = {}
@@ -260,14 +265,15 @@ class TestHistoryIsNotShipped(TestCase):
             bpr.recommend(users)
         message = str(info.value)
         assert message.startswith(
-            "BPR has no training history: the preset 'bpr' ships no training "
-            "history (the data's licence forbids redistributing it) and it "
-            "could not be rebuilt: synthetic was not found: no u.data"
+            "BPR needs its training data for `recommend(exclude='train')`: "
+            "the preset 'bpr' ships no training data (the data's licence "
+            "may forbid redistributing it) and it could not be rebuilt: "
+            "synthetic was not found: no u.data"
         )
         assert "Set RNR_DATA_DIR" in message and "data=" in message
         cdae = zoo.load(tmp_path / "cdae")
-        with pytest.raises(ValueError, match="CDAE has no training history: "
-                           "the preset 'cdae' ships no training history"):
+        with pytest.raises(ValueError, match="CDAE needs its training data for "
+                           "scoring: the preset 'cdae' ships no training data"):
             cdae.score(users)
 
     def test_scores_without_history_equal_the_models(self, split, tmp_path):
@@ -329,7 +335,7 @@ class TestHistoryIsNotShipped(TestCase):
             "model": "cdae", "label": "CDAE", "dataset": "ml-100k",
             "protocol": split.params, "hyperparameters": {}, "val": {}, "test": {},
         }
-        path = command.save_preset_from_run(model, record, split, tmp_path / "p")
+        path = zoo.save_preset_from_run(model, record, split, tmp_path / "p")
         assert zoo.load(path).interaction_history is None
         loaded = models.CDAE.from_preset(path, data_dir=ml_dir)
         np.testing.assert_array_equal(loaded.score([0, 3]), model.score([0, 3]))
