@@ -195,7 +195,7 @@ class ModelSpec:
         if unknown:
             raise ValueError(
                 f"{unknown} do not apply to {self.name!r}. It takes: "
-                f"{', '.join(accepted) or 'nothing'}"
+                f"{', '.join(sorted(accepted)) or 'nothing'}"
             )
         if self.composition is None:
             return self.model_class(

@@ -119,10 +119,9 @@ def reproduce(
     """
     import keras
 
-    from rnr_keras import datasets
     from rnr_keras import evaluation
-    from rnr_keras import protocol
     from rnr_keras import registry
+    from rnr_keras import runs
     from rnr_keras import tuning
 
     models = tuple(default_rows() if models is None else models)
@@ -131,14 +130,22 @@ def reproduce(
     if not seeds:
         raise ValueError("`seeds` must name at least one seed")
     start = time.perf_counter()
-    data = datasets.load(dataset, data_dir=data_dir, **(dataset_args or {}))
-    n_users = protocol.default_n_users(dataset, data.num_users, n_users)
+    data, split = runs.make_split(
+        dataset,
+        data_dir=data_dir,
+        dataset_args=dataset_args,
+        n_users=n_users,
+        seed=seeds[0],
+    )
+    n_users = split.params["n_users"]
     log(f"{data!r}; protocol all_but_last_one, n_users={n_users}, seeds={list(seeds)}")
 
-    runs = collections.defaultdict(list)  # name -> one record per seed
+    records = collections.defaultdict(list)  # name -> one record per seed
     reciprocal_ranks = collections.defaultdict(list)
     for seed in seeds:
-        split = protocol.all_but_last_one(data, n_users=n_users, seed=seed)
+        if split.params["seed"] != seed:
+            # The data is loaded once; each further seed only splits it.
+            split = runs.split_data(data, dataset, n_users=n_users, seed=seed)
         for position, name in enumerate(models, 1):
             log(
                 f"[seed {seed}] {position}/{len(models)} "
@@ -161,7 +168,7 @@ def reproduce(
                 model, split.test, split.train, k=10, per_user=True
             )["per_user"]
             reciprocal_ranks[name].append(per_user["reciprocal_rank@10"])
-            runs[name].append(
+            records[name].append(
                 {
                     "seed": seed,
                     "hyperparameters": result["best_hyperparameters"],
@@ -187,7 +194,7 @@ def reproduce(
         "seeds": list(seeds),
         "space": space,
         "protocol": {"name": "all_but_last_one", "val_fraction": 0.5},
-        "rows": [_row(name, runs[name]) for name in models],
+        "rows": [_row(name, records[name]) for name in models],
         "comparisons": _comparisons(models, reciprocal_ranks),
         "wall_seconds": time.perf_counter() - start,
     }

@@ -15,6 +15,13 @@ from rnr_keras import evaluation
 from rnr_keras.registry import build_model  # noqa: F401  (the public name)
 
 MONITOR = "val_recall_at_10"
+#: What `fit_model` can early-stop on, with the direction of "better".
+MONITORS = {
+    "val_recall_at_10": "max",
+    "val_mrr_at_10": "max",
+    "val_ndcg_at_10": "max",
+    "val_rmse": "min",
+}
 
 # Left out of the recorded hyperparameters: sizes, which the data fixes,
 # and Keras-layer bookkeeping of the nested heads.
@@ -61,12 +68,14 @@ def fit_model(
     seed=0,
     verbose=1,
     callbacks=(),
+    monitor=MONITOR,
 ):
     """Adapts, compiles and fits `model` on `split.train`.
 
     Validation Recall@10 is computed at every epoch end (written into the
-    logs as `val_recall_at_10`); training stops after `patience` epochs
-    without improvement and the best epoch's weights are restored.
+    logs as `val_recall_at_10`, with `val_mrr_at_10` and
+    `val_ndcg_at_10`); training stops after `patience` epochs without
+    improvement of `monitor` and the best epoch's weights are restored.
 
     Args:
         model: a zoo model.
@@ -81,11 +90,26 @@ def fit_model(
         seed: int. Seed of batching and negative sampling. Defaults to 0.
         verbose: int. Keras verbosity. Defaults to 1.
         callbacks: extra Keras callbacks, run after the early stopping.
+        monitor: str. What early stopping watches, one of `MONITORS`:
+            "val_recall_at_10" (the default), "val_mrr_at_10",
+            "val_ndcg_at_10", or "val_rmse" (validation RMSE, lower is
+            better; only for a model that trains a rater, and computed at
+            every epoch end only then).
 
     Returns:
         dict: `{"epochs": epochs run, "best_epoch": ..., "history": ...,
         "train_seconds": ...}`.
     """
+    if monitor not in MONITORS:
+        raise ValueError(
+            f"`monitor` must be one of {sorted(MONITORS)}. Received: "
+            f"monitor={monitor!r}"
+        )
+    if monitor == "val_rmse" and not getattr(model, "trains_rater", False):
+        raise ValueError(
+            "`monitor='val_rmse'` needs a model that trains a rater. "
+            f"Received: {type(model).__name__} with no trained rater"
+        )
     start = time.perf_counter()
     model.adapt(split.train)
     if not model.trained_by_fit:
@@ -98,31 +122,47 @@ def fit_model(
     if patience is None:
         patience = model.default_patience
     model.compile(optimizer=optimizer)
+    mode = MONITORS[monitor]
     stopper = keras.callbacks.EarlyStopping(
-        monitor=MONITOR,
-        mode="max",
+        monitor=monitor,
+        mode=mode,
         patience=patience,
         restore_best_weights=True,
     )
+    metrics = [evaluation.RankingMetricsCallback(split.val, split.train)]
+    if monitor == "val_rmse":
+        metrics.append(_RatingMetricsCallback(split.val))
     history = model.fit(
         model.training_dataset(split.train, batch_size=batch_size, seed=seed),
         epochs=epochs,
         verbose=verbose,
         shuffle=False,  # the dataset reshuffles itself, seeded, each epoch
-        callbacks=[
-            evaluation.RankingMetricsCallback(split.val, split.train),
-            stopper,
-            *callbacks,
-        ],
+        callbacks=[*metrics, stopper, *callbacks],
     )
-    values = history.history.get(MONITOR, [])
-    best = max(range(len(values)), key=values.__getitem__) if values else 0
+    values = history.history.get(monitor, [])
+    pick = max if mode == "max" else min
+    best = pick(range(len(values)), key=values.__getitem__) if values else 0
     return {
         "epochs": len(values),
         "best_epoch": best + 1,
         "history": {k: [float(v) for v in vs] for k, vs in history.history.items()},
         "train_seconds": time.perf_counter() - start,
     }
+
+
+class _RatingMetricsCallback(keras.callbacks.Callback):
+    """Writes `val_rmse` and `val_mae` of `heldout` into the epoch logs
+    (for `fit_model(monitor="val_rmse")`)."""
+
+    def __init__(self, heldout):
+        super().__init__()
+        self.heldout = heldout
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            result = evaluation.evaluate_rating(self.model, self.heldout)
+            logs["val_rmse"] = result["rmse"]
+            logs["val_mae"] = result["mae"]
 
 
 def evaluate_model(model, split, k=10):

@@ -7,6 +7,8 @@ from rnr_keras.layers.post_consumption import PostConsumption
 from rnr_keras.layers.ranker import Ranker
 from rnr_keras.layers.rater import Rater
 from rnr_keras.layers.svd_rater import SVDRater
+from rnr_keras.layers.svdpp_rater import SVDppRater
+from rnr_keras.layers.wrmf_ranker import WRMFRanker
 
 __all__ = [
     "BPRRanker",
@@ -16,4 +18,6 @@ __all__ = [
     "Ranker",
     "Rater",
     "SVDRater",
+    "SVDppRater",
+    "WRMFRanker",
 ]

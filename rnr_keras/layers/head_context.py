@@ -13,12 +13,22 @@ class HeadContext:
         users: int tensor `(B,)`. The batch's user indices.
         history: `InteractionHistory` or `None`.
         owner: str. Who needs the history, for the error message.
+        user_vectors: tensor `(B, d)` or `None`. The ranker's vectors of
+            the users (raw p_u), for losses over every item.
+        item_matrix: tensor `(M, d)` or `None`. The ranker's whole item
+            matrix Q, for losses over every item (WRMF's Gramian). The
+            pair batches set both in `losses`.
     """
 
-    def __init__(self, users, history=None, owner="The model"):
+    def __init__(
+        self, users, history=None, owner="The model", user_vectors=None,
+        item_matrix=None,
+    ):
         self.users = users
         self.history = history
         self.owner = owner
+        self.user_vectors = user_vectors
+        self.item_matrix = item_matrix
         self._cache = {}
 
     def _require(self, what):

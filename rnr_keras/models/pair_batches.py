@@ -57,6 +57,9 @@ class PairBatches(BatchKind):
         context = model.context(users)
         rank_loss = rating_loss = ops.zeros(())
         if model.trains_ranker:
+            # For ranking losses over every item (WRMF's Gramian term).
+            context.user_vectors = model.user_embedding(users)
+            context.item_matrix = model.item_embedding.embeddings
             rank_loss = model.ranker.loss(context, y_pred)
         if model.trains_rater:
             rating_loss = model.rater.loss(

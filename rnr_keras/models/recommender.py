@@ -315,8 +315,7 @@ class Recommender(keras.Model):
         folder beside `path`, then renames it to `path`. To rebuild the
         history with `data="auto"`, the metadata must record `dataset`,
         `protocol` (the split's `params`) and, for synthetic data,
-        `dataset_args`, as `rnr_keras.zoo.command.save_preset_from_run`
-        does.
+        `dataset_args`, as `rnr_keras.zoo.save_preset_from_run` does.
 
         Args:
             path: str or path-like. The preset folder.

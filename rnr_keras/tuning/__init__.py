@@ -4,11 +4,11 @@
 name (its space comes from the model's registration, see
 `rnr_keras.registry`); `make_tuner` a keras-tuner tuner (grid, random, Bayesian, Hyperband)
 maximising validation Recall@10 that resumes a stopped search; `tune` runs
-the search, retrains the best hyperparameters and tests them.
-`command.add_tune_parser` adds `rnr-keras tune`.
+the search, retrains the best hyperparameters and tests them
+(`rnr-keras tune`, in `rnr_keras.cli.tune`, runs it).
 
-The names load on first use, so that `rnr_keras.cli` can import
-`rnr_keras.tuning.command` without importing keras-tuner or TensorFlow.
+The names load on first use, so that importing the package brings in
+neither keras-tuner nor TensorFlow.
 """
 
 import importlib

@@ -15,7 +15,9 @@ Example:
 {'recall@10': ..., 'mrr@10': ..., 'ndcg@10': ..., ...}
 
 A model saves itself as a preset with `model.save_to_preset(path, ...)`
-and any `Recommender` class loads one with `Cls.from_preset(name_or_path)`.
+and any `Recommender` class loads one with `Cls.from_preset(name_or_path)`;
+`save_preset_from_run(model, record, split, path)` saves a trained run
+with its record (`rnr_keras.runs.run_record`).
 
 Presets ship no training data. A model's training history (which items
 each user rated, and the ratings for the CDAE+SVD models) is the dataset
@@ -38,8 +40,10 @@ ValueError: CDAE has no training history: the preset 'cdae_ml-100k' ships ...
 >>> model = zoo.load("cdae_ml-100k", data=split.train)  # doctest: +SKIP
 """
 
-from rnr_keras.zoo.preset_utils import PRESETS_DIR_ENV
+from rnr_keras.zoo.preset_from_run import check_preset_target
+from rnr_keras.zoo.preset_from_run import save_preset_from_run
 from rnr_keras.zoo.preset_utils import AUTO
+from rnr_keras.zoo.preset_utils import PRESETS_DIR_ENV
 from rnr_keras.zoo.preset_utils import data_fingerprint
 from rnr_keras.zoo.preset_utils import history_fingerprint
 from rnr_keras.zoo.preset_utils import list_presets
@@ -102,6 +106,7 @@ def id_maps(name_or_path):
 __all__ = [
     "AUTO",
     "PRESETS_DIR_ENV",
+    "check_preset_target",
     "data_fingerprint",
     "history_fingerprint",
     "id_maps",
@@ -111,4 +116,5 @@ __all__ = [
     "preset_path",
     "presets_dir",
     "recorded_split",
+    "save_preset_from_run",
 ]

@@ -14,8 +14,10 @@ says otherwise):
    checkpoint, or retrains the best hyperparameters from scratch with
    `training.fit_model` when there is none) and measures it with
    `training.evaluate_model`;
-3. saves it as the preset `<model>_<dataset>` with `save_preset_from_run`,
-   recording every trial under `"selection"`;
+3. saves it as the preset `<model>_<dataset>` with
+   `rnr_keras.zoo.save_preset_from_run` (its record made by
+   `rnr_keras.runs.run_record`), recording every trial under
+   `"selection"`;
 4. loads the saved preset back (its training history, which presets do
    not ship, rebuilt from the split) and checks that it reproduces the
    recorded test metrics.
@@ -85,14 +87,10 @@ def build_preset(
     Returns:
         str. The preset folder's path.
     """
-    import keras
-    import tensorflow as tf
-
-    import rnr_keras
-    from rnr_keras import training
+    from rnr_keras import runs
     from rnr_keras import tuning
     from rnr_keras.zoo import preset_utils
-    from rnr_keras.zoo.command import save_preset_from_run
+    from rnr_keras.zoo.preset_from_run import save_preset_from_run
 
     preset = f"{name}_{dataset}"
     path = os.path.join(out, preset)
@@ -119,47 +117,29 @@ def build_preset(
             f"{trial['hyperparameters'] or '(no hyperparameters)'}: val "
             f"recall@10 {'-' if score is None else f'{score:.4f}'}"
         )
-    record = {
-        "model": name,
-        "label": label,
-        "val": results["val"],
-        "test": results["test"],
-        "train_seconds": results["train_seconds"],
-        "epochs": results["epochs"],
-        "best_epoch": results["best_epoch"],
-        "dataset": dataset,
-        "dataset_args": dataset_args or {},
-        "seed": seed,
-        "protocol": split.params,
-        "hyperparameters": training.model_hyperparameters(model),
-        "training": {
-            "max_epochs": epochs,
-            "patience": patience
-            if patience is not None
-            else getattr(model, "default_patience", None),
-            "batch_size": batch_size,
-            "optimizer": optimizer,
-            # What "default" meant for this model when it was built.
-            "learning_rate": float(model.optimizer.learning_rate)
-            if getattr(model, "optimizer", None) is not None
-            else None,
-        },
-        "selection": {
-            "method": "rnr_keras.tuning.tune (keras-tuner grid search on "
-            "validation Recall@10); the best trial's model measured once "
-            "on test",
-            "space": space,
-            "objective": results.get("objective"),
-            "chosen": results["best_hyperparameters"],
-            "best_trial": results.get("best_trial"),
-            "trials": results["trials"],
-            "search_seconds": results.get("search_seconds"),
-        },
-        "versions": {
-            "rnr_keras": rnr_keras.__version__,
-            "keras": keras.__version__,
-            "tensorflow": tf.__version__,
-        },
+    record = runs.run_record(
+        name,
+        model,
+        split,
+        results,
+        dataset=dataset,
+        dataset_args=dataset_args,
+        seed=seed,
+        epochs=epochs,
+        patience=patience,
+        batch_size=batch_size,
+        optimizer=optimizer,
+    )
+    record["selection"] = {
+        "method": "rnr_keras.tuning.tune (keras-tuner grid search on "
+        "validation Recall@10); the best trial's model measured once "
+        "on test",
+        "space": space,
+        "objective": results.get("objective"),
+        "chosen": results["best_hyperparameters"],
+        "best_trial": results.get("best_trial"),
+        "trials": results["trials"],
+        "search_seconds": results.get("search_seconds"),
     }
     saved = save_preset_from_run(
         model, record, split, path, name=preset, overwrite=overwrite
@@ -196,7 +176,6 @@ def _check_reproduces(path, split, test_metrics):
 
 
 def _parser():
-    from rnr_keras import training
     from rnr_keras.datasets import DATASETS
     from rnr_keras.zoo import preset_utils
 
@@ -260,12 +239,14 @@ def _parser():
 def main(argv=None):
     """Builds the presets the arguments ask for; returns the exit status."""
     args = _parser().parse_args(argv)
-    from rnr_keras import protocol
-    from rnr_keras.datasets import load
+    from rnr_keras import runs
 
-    data = load(args.dataset, data_dir=args.data_dir)
-    n_users = min(args.n_users or data.num_users, data.num_users)
-    split = protocol.all_but_last_one(data, n_users=n_users, seed=args.seed)
+    _, split = runs.make_split(
+        args.dataset,
+        data_dir=args.data_dir,
+        n_users=args.n_users or runs.ALL_USERS,
+        seed=args.seed,
+    )
     print(
         f"{args.dataset}: {split.num_users:,} users, {split.num_items:,} "
         f"items; {len(split.train):,} train, {len(split.val):,} val, "

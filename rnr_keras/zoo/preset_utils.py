@@ -652,9 +652,7 @@ def _check_same_weights(clone, model):
 
 
 def _complete_metadata(model, path, metadata):
-    import tensorflow as tf
-
-    import rnr_keras
+    from rnr_keras.runs import versions
 
     if metadata is not None and not isinstance(metadata, dict):
         raise ValueError(
@@ -675,14 +673,7 @@ def _complete_metadata(model, path, metadata):
         if train is None
         else history_fingerprint(train, with_ratings=True),
     }
-    result.setdefault(
-        "versions",
-        {
-            "rnr_keras": rnr_keras.__version__,
-            "keras": keras.__version__,
-            "tensorflow": tf.__version__,
-        },
-    )
+    result.setdefault("versions", versions())
     result.setdefault(
         "date",
         datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

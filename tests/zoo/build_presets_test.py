@@ -3,6 +3,7 @@ import os
 import numpy as np
 import pytest
 
+from rnr_keras import registry
 from rnr_keras import training
 from rnr_keras import zoo
 from rnr_keras.zoo import build_presets
@@ -37,7 +38,7 @@ def _stub_tune(calls, test_offset=0.0):
         metrics["test"]["mrr@10"] += test_offset
         results = {
             "model": name,
-            "label": training.LABELS[name],
+            "label": registry.label(name),
             "objective": {"name": "val_recall_at_10", "direction": "max"},
             "best_hyperparameters": {"embedding_dim": 4, "l2": 0.001},
             "best_trial": "0001",

@@ -1,25 +1,13 @@
-"""The zoo's part of the `rnr-keras` command line.
-
-- `add_recommend_parser(subparsers)` adds `rnr-keras recommend`, which
-  prints a preset's top-k items for one raw user id.
-- `save_preset_from_run(model, record, split, path)` saves a trained model
-  with its `train` record (the `metrics.json` dict) as a zoo preset; it is
-  what `rnr-keras train --save-preset DIR` and `build_presets` call
-  (`check_preset_target(path)` first, before training).
+"""`rnr-keras recommend`: a zoo preset's top-k items for one raw user id.
 
 Presets ship no training history (see `rnr_keras.zoo`): `recommend` loads
 the preset with `data="auto"`, rebuilding it from the dataset found in
 `--data-dir`, `$RNR_DATA_DIR/<dataset>` or the cache, so that the user's
 training items are left out. Without the dataset, models that score from
 their weights alone still recommend (training items then not excluded,
-and the output says so); CDAE-based models fail with a message saying
-where to put the data.
-
-Both follow `rnr_keras.cli`: the command runs through the `func` it sets,
-returns an exit status, and reports expected failures (unknown preset or
-user, bad `-k`) by raising `ValueError` / `OSError`, which `cli.main` prints
-as one line before exiting with status 2. TensorFlow and Keras are imported
-only when the command runs.
+and the output says so); models that read the history to score (CDAE,
+SVD++, EASE and their multi-task pairs) fail with a message saying where
+to put the data.
 
 Example:
 
@@ -29,20 +17,14 @@ Example:
 import json
 import os
 
+from rnr_keras.cli import arguments
+
 #: Datasets whose item titles `movielens_titles` can read.
 _TITLED_DATASETS = ("ml-100k", "ml-1m")
 
 
-def add_recommend_parser(subparsers):
-    """Adds the `recommend` sub-command to `subparsers`.
-
-    Args:
-        subparsers: the object `argparse.ArgumentParser.add_subparsers`
-            returns (`rnr_keras.cli` passes its `commands`).
-
-    Returns:
-        The `recommend` parser.
-    """
+def add_parser(subparsers):
+    """Adds `recommend` to `subparsers`; returns its parser."""
     recommend = subparsers.add_parser(
         "recommend",
         help="Print a zoo preset's top-k items for a user.",
@@ -54,9 +36,9 @@ def add_recommend_parser(subparsers):
         "is found in --data-dir, $RNR_DATA_DIR/<dataset> or the cache). "
         "Presets do not ship their training data (the MovieLens licence "
         "forbids it): the training items are read from the dataset, found "
-        "in the same places. Without it, CDAE-based presets cannot "
-        "recommend and the others recommend without leaving out the "
-        "training items.",
+        "in the same places. Without it, presets whose model reads the "
+        "training data to score (CDAE, SVD++, EASE) cannot recommend and "
+        "the others recommend without leaving out the training items.",
     )
     recommend.add_argument(
         "--preset",
@@ -78,21 +60,20 @@ def add_recommend_parser(subparsers):
         default=10,
         help="Items to print (default: %(default)s).",
     )
-    recommend.add_argument(
-        "--data-dir",
-        metavar="DIR",
-        help="Folder holding the dataset's files (e.g. u.data and u.item), "
-        "for the training items and the titles (default: "
-        "$RNR_DATA_DIR/<dataset>, then the cache).",
+    arguments.add_data_dir(
+        recommend,
+        "the dataset's files (e.g. u.data and u.item), for the training "
+        "items and the titles",
     )
     recommend.add_argument(
         "--json", action="store_true", help="Print the result as JSON."
     )
-    recommend.set_defaults(func=_recommend)
+    recommend.set_defaults(func=run)
     return recommend
 
 
-def _recommend(args):
+def run(args):
+    """Runs `rnr-keras recommend` on parsed arguments; returns 0."""
     if args.k < 1:
         raise ValueError(f"`k` must be at least 1. Received: k={args.k}")
     from rnr_keras import zoo
@@ -106,13 +87,15 @@ def _recommend(args):
     model = zoo.load(path, data="auto", data_dir=args.data_dir)
     exclude_seen = model.interaction_history is not None
     missing = None if exclude_seen else _missing_data(metadata)
-    if not exclude_seen and model.scores_from_history:
+    if not exclude_seen and model.uses_history:
         raise ValueError(
             f"Preset {name!r} ({metadata.get('label') or type(model).__name__}"
             ") needs its training data to score, and presets do not ship it "
             f"(the data's licence forbids redistributing it): {missing}"
         )
-    items, scores = model.recommend([user], k=args.k, exclude_seen=exclude_seen)
+    items, scores = model.recommend(
+        [user], k=args.k, exclude="train" if exclude_seen else None
+    )
     # Fewer unseen items than k: the rest are masked (-inf), drop them.
     keep = scores[0] > -float("inf")
     items, scores = items[0][keep], scores[0][keep]
@@ -242,90 +225,3 @@ def _format_recommendations(result):
             f"{row['score']:>9.4f}  {rating:>6}  {title}"
         )
     return "\n".join(lines)
-
-
-def check_preset_target(path, overwrite=False):
-    """Raises `FileExistsError` when `save_preset_from_run` would refuse
-    `path` (an existing non-empty folder without `overwrite`).
-
-    `rnr-keras train --save-preset DIR` should call it before training, so
-    that a taken folder fails the run in seconds, not after hours.
-    """
-    from rnr_keras.zoo import preset_utils
-
-    preset_utils.check_target(path, overwrite)
-
-
-def save_preset_from_run(model, record, split, path, *, name=None, overwrite=False):
-    """Saves a trained model and its `train` record as a zoo preset.
-
-    For `rnr-keras train --save-preset DIR`: call
-    `check_preset_target(args.save_preset)` before training and, once `_fit`
-    has returned the `metrics.json` record,
-    `save_preset_from_run(model, record, split, args.save_preset)`.
-
-    The preset ships no training history; `metadata.json` records
-    `dataset`, `dataset_args`, `protocol` and the fingerprints from which
-    `zoo.load` rebuilds it.
-
-    Args:
-        model: the trained zoo model (adapted to `split.train`).
-        record: dict. The `train` command's record: needs `model`, `label`,
-            `dataset`, `protocol`, `hyperparameters`, `val`, `test`; uses
-            `dataset_args`, `seed`, `training`, `epochs`, `best_epoch`,
-            `train_seconds`, `versions` and `selection` when present.
-        split: `Split`. The split the model was trained and measured on;
-            gives the raw-id maps and the data fingerprint.
-        path: str or path-like. The preset folder to write.
-        name: str or `None`. The preset's name. Defaults to the folder's
-            name.
-        overwrite: bool. Whether to replace an existing non-empty folder.
-            Defaults to `False`.
-
-    Returns:
-        str. The preset folder's absolute path.
-    """
-    from rnr_keras.zoo import preset_utils
-
-    missing = [
-        key
-        for key in ("model", "label", "dataset", "protocol", "hyperparameters", "val", "test")
-        if key not in record
-    ]
-    if missing:
-        raise ValueError(f"The run record lacks {', '.join(missing)}")
-    path = os.path.abspath(os.fspath(path))
-    training = dict(record.get("training") or {})
-    for key in ("seed", "epochs", "best_epoch", "train_seconds"):
-        if key in record:
-            training[key] = record[key]
-    metadata = {
-        "name": name or os.path.basename(os.path.normpath(path)),
-        "model": record["model"],
-        "label": record["label"],
-        "dataset": record["dataset"],
-        "dataset_args": record.get("dataset_args") or {},
-        "protocol": dict(record["protocol"]),
-        "hyperparameters": record["hyperparameters"],
-        "metrics": {"val": record["val"], "test": record["test"]},
-        "training": training,
-        "num_users": split.num_users,
-        "num_items": split.num_items,
-        "interactions": {
-            "train": len(split.train),
-            "val": len(split.val),
-            "test": len(split.test),
-        },
-        "data_fingerprint": preset_utils.data_fingerprint(split),
-    }
-    if "selection" in record:
-        metadata["selection"] = record["selection"]
-    if "versions" in record:
-        metadata["versions"] = record["versions"]
-    return model.save_to_preset(
-        path,
-        metadata=metadata,
-        user_ids=split.train.user_ids,
-        item_ids=split.train.item_ids,
-        overwrite=overwrite,
-    )

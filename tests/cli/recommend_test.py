@@ -5,10 +5,11 @@ import pytest
 
 from rnr_keras import cli
 from rnr_keras import protocol
+from rnr_keras import registry
 from rnr_keras import training
 from rnr_keras import zoo
+from rnr_keras.cli import recommend
 from rnr_keras.datasets import load
-from rnr_keras.zoo import command
 from tests.test_case import TestCase
 from tests.zoo.conftest import ML_ITEMS
 from tests.zoo.conftest import ML_USERS
@@ -22,12 +23,12 @@ def _save(name, ml_dir, path):
     data = load("ml-100k", data_dir=ml_dir)
     split = protocol.all_but_last_one(data, n_users=data.num_users, seed=0)
     kwargs = {} if name == "popularity" else {"embedding_dim": 4}
-    model = training.build_model(name, split.num_users, split.num_items, **kwargs)
+    model = registry.build_model(name, split.num_users, split.num_items, **kwargs)
     model.adapt(split.train)
     metrics = training.evaluate_model(model, split)
     record = {
         "model": name,
-        "label": training.LABELS[name],
+        "label": registry.label(name),
         "dataset": "ml-100k",
         "seed": 0,
         "protocol": split.params,
@@ -36,7 +37,7 @@ def _save(name, ml_dir, path):
         "test": metrics["test"],
         "epochs": 0,
     }
-    command.save_preset_from_run(model, record, split, path)
+    zoo.save_preset_from_run(model, record, split, path)
     return model, split
 
 
@@ -112,7 +113,7 @@ class TestRecommend(TestCase):
         # alpha = 1 trains no rating head: its outputs mean nothing.
         data = load("ml-100k", data_dir=ml_dir)
         split = protocol.all_but_last_one(data, n_users=data.num_users)
-        model = training.build_model(
+        model = registry.build_model(
             "rnr-bpr-svd", split.num_users, split.num_items, alpha=1.0, embedding_dim=4
         )
         model.adapt(split.train).save_to_preset(
@@ -185,7 +186,7 @@ class TestRecommend(TestCase):
         )
         # Every item, the training ones included, by the model's scores.
         user = split.train.user_index(101)
-        items, _ = model.recommend([user], k=15, exclude_seen=False)
+        items, _ = model.recommend([user], k=15, exclude=None)
         assert [row["item"] for row in result["items"]] == (
             split.train.item_ids[items[0]].tolist()
         )
@@ -244,62 +245,15 @@ class TestRecommend(TestCase):
         assert status == 2 and "`k` must be at least 1" in err
 
 
-def test_recommend_is_the_last_command():
-    assert cli._COMMANDS[-1] is command.add_recommend_parser
-    names = list(cli._build_parser()._subparsers._group_actions[0].choices)
-    assert names == ["data", "train", "tune", "reproduce", "recommend"]
-
-
 class TestRawIdIndex:
     def test_string_ids_stay_strings(self):
         ids = np.array(["a7", "7", "b"])
-        assert command.raw_id_index("7", ids) == 1
+        assert recommend.raw_id_index("7", ids) == 1
         with pytest.raises(ValueError, match="Unknown user 'c'"):
-            command.raw_id_index("c", ids)
+            recommend.raw_id_index("c", ids)
 
-
-class TestSavePresetFromRun(TestCase):
-    def test_metadata_has_what_the_zoo_promises(self, ml_dir, tmp_path):
-        model, split = _save("svd", ml_dir, tmp_path / "svd_ml-100k")
-        metadata = zoo.metadata(tmp_path / "svd_ml-100k")
-        for key in (
-            "name", "model", "label", "dataset", "protocol", "hyperparameters",
-            "metrics", "versions", "date", "parameter_count", "data_fingerprint",
-        ):
-            assert key in metadata, key
-        assert metadata["name"] == "svd_ml-100k"
-        assert metadata["protocol"] == {
-            "name": "all_but_last_one",
-            "n_users": NUM_USERS,
-            "seed": 0,
-            "val_fraction": 0.5,
-        }
-        assert set(metadata["metrics"]["test"]) >= {"recall@10", "mrr@10", "ndcg@10"}
-        assert metadata["data_fingerprint"] == zoo.data_fingerprint(split)
-        assert metadata["training"] == {"seed": 0, "epochs": 0}
-        user_ids, item_ids = zoo.id_maps(tmp_path / "svd_ml-100k")
-        assert user_ids.tolist() == list(range(101, 101 + NUM_USERS))
-        assert item_ids.dtype == np.int64
-
-    def test_incomplete_record_is_refused(self, split, tmp_path):
-        model = training.build_model("popularity", split.num_users, split.num_items)
-        with pytest.raises(ValueError, match="lacks dataset, protocol"):
-            command.save_preset_from_run(
-                model.adapt(split.train),
-                {"model": "popularity", "label": "Popularity", "hyperparameters": {},
-                 "val": {}, "test": {}},
-                split,
-                tmp_path / "p",
-            )
-
-
-class TestCheckPresetTarget:
-    def test_refuses_only_a_taken_folder(self, tmp_path):
-        command.check_preset_target(tmp_path / "new")  # missing: fine
-        command.check_preset_target(tmp_path)  # empty: fine
-        (tmp_path / "config.json").write_text("{}")
-        with pytest.raises(FileExistsError, match="--overwrite"):
-            command.check_preset_target(tmp_path)
-        command.check_preset_target(tmp_path, overwrite=True)
-        with pytest.raises(FileExistsError, match="not a folder"):
-            command.check_preset_target(tmp_path / "config.json", overwrite=True)
+    def test_integer_ids_read_the_text_as_an_int(self):
+        ids = np.array([3, 7, 9])
+        assert recommend.raw_id_index("9", ids) == 2
+        with pytest.raises(ValueError, match="Unknown item '7.0'"):
+            recommend.raw_id_index("7.0", ids, kind="item")

@@ -7,10 +7,11 @@ import pytest
 
 import rnr_keras
 from rnr_keras import cli
-from rnr_keras import io_utils
 from rnr_keras import protocol
+from rnr_keras import registry
 from rnr_keras import training
 from rnr_keras import zoo
+from rnr_keras.cli import train
 from rnr_keras.datasets import load
 
 # A tiny synthetic dataset and two epochs keep every run to seconds.
@@ -23,11 +24,6 @@ TINY_ARGS = [
     "--epochs",
     "2",
 ]
-
-
-@pytest.fixture(autouse=True)
-def _private_cache(monkeypatch, tmp_path):
-    monkeypatch.setenv("RNR_CACHE_DIR", str(tmp_path / "cache"))
 
 
 def _train(model, out, *extra, quiet=True):
@@ -54,7 +50,7 @@ class TestTrain:
         record = json.loads((out / "metrics.json").read_text())
 
         assert record["model"] == name
-        assert record["label"] == training.LABELS[name]
+        assert record["label"] == registry.label(name)
         assert record["dataset"] == "synthetic"
         assert record["dataset_args"] == TINY
         assert record["seed"] == 0
@@ -84,7 +80,9 @@ class TestTrain:
         split = _tiny_split(record["n_users"], record["seed"])
         assert split.params == record["protocol"]
         loaded = keras.saving.load_model(str(out / "model.keras"))
-        assert type(loaded) is training.MODELS[name][0]
+        assert type(loaded) is registry.spec(name).model_class
+        assert loaded.interaction_history is None  # data is not model state
+        loaded.adapt(split.train)
         assert training.evaluate_model(loaded, split) == {
             "val": record["val"],
             "test": record["test"],
@@ -128,6 +126,19 @@ class TestTrain:
         assert a["val"] == b["val"] and a["test"] == b["test"]
         assert a["history"] == b["history"]
 
+    def test_record_says_what_the_defaults_meant(self, tmp_path, capsys):
+        out = tmp_path / "run"
+        assert _train("bpr", out, "--epochs", "1") == 0
+        record = json.loads((out / "metrics.json").read_text())
+        assert record["training"] == {
+            "max_epochs": 1,
+            "patience": 30,
+            "batch_size": None,
+            "optimizer": "default",
+            "learning_rate": pytest.approx(0.002),
+        }
+        assert record["hyperparameters"] == {"embedding_dim": 50, "l2": 0.001}
+
     def test_hyperparameters_reach_the_model(self, tmp_path, capsys):
         out = tmp_path / "run"
         argv = ["--alpha", "0.8", "--l2", "0.01", "--embedding-dim", "8"]
@@ -162,16 +173,17 @@ class TestSavePreset:
         assert metadata["metrics"] == {"val": record["val"], "test": record["test"]}
         assert metadata["interaction_history"]["shipped"] is False
 
-        run = keras.saving.load_model(str(out / "model.keras"))
         # The synthetic split is re-created from metadata's dataset_args.
         loaded = zoo.load(preset)
         assert loaded.interaction_history is not None
+        split = zoo.recorded_split(preset)
+        run = keras.saving.load_model(str(out / "model.keras"))
+        run.adapt(split.train)
         users = np.arange(run.num_users)
         np.testing.assert_array_equal(loaded.score(users), run.score(users))
         np.testing.assert_array_equal(
             loaded.recommend(users)[0], run.recommend(users)[0]
         )
-        split = zoo.recorded_split(preset)
         assert training.evaluate_model(loaded, split) == {
             "val": record["val"],
             "test": record["test"],
@@ -260,47 +272,42 @@ class TestTrainErrors:
         with pytest.raises(SystemExit) as info:
             cli.main(["train", "--help"])
         assert info.value.code == 0
+        # argparse may wrap a name at its hyphens: compare without spaces.
+        text = "".join(capsys.readouterr().out.split())
+        assert f"Oneof:{','.join(registry.model_names())}." in text
+
+    def test_help_states_the_default_learning_rates(self, capsys):
+        with pytest.raises(SystemExit):
+            cli.main(["train", "--help"])
         text = " ".join(capsys.readouterr().out.split())
-        assert f"One of: {', '.join(training.MODELS)}." in text
+        assert (
+            "Adam at the model's default rate (0.002 for pair-wise rankers "
+            "such as BPR, 0.005 otherwise)"
+        ) in text
 
 
-class TestWriteAtomically:
-    def test_failed_write_keeps_the_old_file(self, tmp_path):
-        path = tmp_path / "metrics.json"
-        path.write_text("old")
+class TestStatedDefaults:
+    """The help texts state defaults that live in the models."""
 
-        def write(tmp):
-            with open(tmp, "w") as file:
-                file.write("half")
-            raise OSError("disk full")
-
-        with pytest.raises(OSError, match="disk full"):
-            io_utils.write_atomically(str(path), write)
-        assert path.read_text() == "old"
-        assert os.listdir(tmp_path) == ["metrics.json"]
-
-    def test_replaces_with_the_usual_mode(self, tmp_path):
-        path = tmp_path / "model.keras"
-        path.write_text("old")
-        seen = []
-
-        def write(tmp):
-            seen.append(tmp)
-            with open(tmp, "w") as file:
-                file.write("new")
-
-        io_utils.write_atomically(str(path), write)
-        assert path.read_text() == "new"
-        # Beside the destination, with its extension (Keras needs .keras).
-        assert os.path.dirname(seen[0]) == str(tmp_path)
-        assert seen[0].endswith(".keras")
-        umask = os.umask(0)
-        os.umask(umask)
-        assert os.stat(path).st_mode & 0o777 == 0o666 & ~umask
-        assert os.listdir(tmp_path) == ["model.keras"]
+    @pytest.mark.parametrize(
+        "name, rate, patience",
+        [
+            ("bpr", 0.002, 30),
+            ("rnr-bpr-svd", 0.002, 30),
+            ("cdae", 0.005, 10),
+            ("svd", 0.005, 10),
+            ("rnr-cdae-svd", 0.005, 10),
+        ],
+    )
+    def test_learning_rate_and_patience(self, name, rate, patience):
+        model = registry.build_model(name, 3, 4)
+        assert model.default_learning_rate == rate
+        assert model.default_patience == patience
 
 
-def test_model_names_come_from_training():
-    assert list(cli._ModelNames()) == list(training.MODELS)
-    assert "rnr-bpr-svd" in cli._ModelNames()
-    assert "als" not in cli._ModelNames()
+def test_build_refuses_an_option_the_model_does_not_take():
+    split = _tiny_split(150, 0)
+    model = train.build("rnr-bpr-svd", split, {"alpha": 0.5, "l2": 0.01})
+    assert (model.alpha, model.l2) == (0.5, 0.01)
+    with pytest.raises(ValueError, match="`alpha` does not apply to 'svd'"):
+        train.build("svd", split, {"alpha": 0.5})

@@ -1,11 +1,10 @@
+import argparse
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from rnr_keras import cli
+from rnr_keras.cli import data
 
 U_DATA = (
     "1\t10\t5\t86400\n"  # 1970-01-02 00:00:00 UTC
@@ -15,13 +14,8 @@ U_DATA = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(monkeypatch, tmp_path):
-    monkeypatch.setenv("RNR_CACHE_DIR", str(tmp_path / "cache"))
-
-
 @pytest.fixture
-def ml_dir(tmp_path):
+def u_data_dir(tmp_path):
     folder = tmp_path / "ml"
     folder.mkdir()
     (folder / "u.data").write_text(U_DATA)
@@ -29,14 +23,14 @@ def ml_dir(tmp_path):
 
 
 class TestDataInfo:
-    def test_text_summary(self, ml_dir, capsys):
+    def test_text_summary(self, u_data_dir, capsys):
         status = cli.main(
             [
                 "data",
                 "info",
                 "ml-100k",
                 "--data-dir",
-                ml_dir,
+                u_data_dir,
                 "--min-interactions",
                 "2",
             ]
@@ -52,14 +46,14 @@ class TestDataInfo:
         assert "      4  2   50.0%" in out
         assert "      5  1   25.0%" in out
 
-    def test_json_summary(self, ml_dir, capsys):
+    def test_json_summary(self, u_data_dir, capsys):
         status = cli.main(
             [
                 "data",
                 "info",
                 "ml-100k",
                 "--data-dir",
-                ml_dir,
+                u_data_dir,
                 "--min-interactions",
                 "0",
                 "--json",
@@ -86,8 +80,18 @@ class TestDataInfo:
         assert err.count("\n") == 1
         assert "Traceback" not in err
 
-    def test_empty_after_filter_is_an_error(self, ml_dir, capsys):
-        status = cli.main(["data", "info", "ml-100k", "--data-dir", ml_dir])
+    def test_no_download_fails_instead_of_downloading(self, tmp_path, capsys):
+        status = cli.main(
+            [
+                "data", "info", "ml-100k", "--no-download",
+                "--data-dir", str(tmp_path / "none"),
+            ]
+        )
+        assert status == 2
+        assert capsys.readouterr().err.startswith("rnr-keras: error: ")
+
+    def test_empty_after_filter_is_an_error(self, u_data_dir, capsys):
+        status = cli.main(["data", "info", "ml-100k", "--data-dir", u_data_dir])
         assert status == 2
         assert "min_interactions=4" in capsys.readouterr().err
 
@@ -122,6 +126,38 @@ class TestDataInfo:
         assert "usage: rnr-keras" in capsys.readouterr().err
 
 
+class TestParser:
+    def test_info_runs_through_run_info(self):
+        parser = argparse.ArgumentParser(prog="rnr-keras")
+        data.add_parser(parser.add_subparsers(dest="command", required=True))
+        args = parser.parse_args(["data", "info", "ml-1m", "--json"])
+        assert args.func is data.run_info
+        assert (args.dataset, args.data_dir, args.min_interactions) == (
+            "ml-1m", None, 4,
+        )
+        assert args.json and not args.no_download
+
+
+def test_format_info_hand_made_summary():
+    info = {
+        "name": "toy", "min_interactions": 0, "users": 1234, "items": 5,
+        "ratings": 4, "density": 0.5, "first_date": "a", "last_date": "b",
+        "rating_histogram": {1: 1, 5: 3},
+    }
+    assert data.format_info(info).splitlines() == [
+        "dataset           toy",
+        "min interactions  0",
+        "users             1,234",
+        "items             5",
+        "ratings           4",
+        "density           50.0000%",
+        "time span (UTC)   a .. b",
+        "rating histogram",
+        "      1  1   25.0%",
+        "      5  3   75.0%",
+    ]
+
+
 class TestRealData:
     def test_ml_100k_through_rnr_data_dir(
         self, real_data_dir, capsys, monkeypatch
@@ -133,22 +169,3 @@ class TestRealData:
         assert "items             1,682\n" in out
         assert "ratings           100,000\n" in out
         assert "1997-09-20 03:05:10 .. 1998-04-22 23:10:38" in out
-
-
-def test_import_registers_zoo_classes():
-    # `import rnr_keras` alone must let keras.saving.load_model find every
-    # zoo class (the price: the CLI starts with Keras loaded).
-    code = (
-        "import sys, keras, rnr_keras; "
-        "names = ['BPR', 'CDAE', 'SVD', 'Popularity', 'RnRModel', "
-        "'VanillaModel', 'BPRRanker', 'CDAERanker', 'SVDRater', "
-        "'PostConsumption', 'InteractionHistory']; "
-        "missing = [n for n in names if keras.saving.get_registered_object("
-        "'rnr_keras>' + n) is None]; print(missing); "
-        "sys.exit(1 if missing else 0)"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], env=dict(os.environ), timeout=120,
-        capture_output=True, text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr

@@ -5,33 +5,26 @@ import os
 import keras
 import pytest
 
-from rnr_keras import training
+from rnr_keras import registry
+from rnr_keras.cli import tune
 from rnr_keras.models import Popularity
 from rnr_keras.tuning import TUNERS
-from rnr_keras.tuning import command
-from rnr_keras.tuning.command import add_tune_parser
-from rnr_keras.tuning.command import run_tune
 
 TINY = ["--dataset-arg", "num_users=120", "--dataset-arg", "num_items=60"]
-
-
-@pytest.fixture(autouse=True)
-def _private_cache(monkeypatch, tmp_path):
-    monkeypatch.setenv("RNR_CACHE_DIR", str(tmp_path / "cache"))
 
 
 def _parse(argv):
     """Parses with a fresh parser holding only `tune`."""
     parser = argparse.ArgumentParser(prog="rnr-keras")
     commands = parser.add_subparsers(dest="command", required=True)
-    add_tune_parser(commands)
+    tune.add_parser(commands)
     return parser.parse_args(argv)
 
 
 class TestParser:
     def test_defaults(self):
         args = _parse(["tune", "rnr-bpr-svd"])
-        assert args.func is run_tune
+        assert args.func is tune.run
         assert (args.model, args.dataset, args.tuner, args.space) == (
             "rnr-bpr-svd", "synthetic", "grid", "paper",
         )
@@ -76,7 +69,16 @@ class TestParser:
         assert exit_info.value.code == 2
 
     def test_tuner_names_match_the_tuners(self):
-        assert sorted(command.TUNER_NAMES) == sorted(TUNERS)
+        assert sorted(tune.TUNER_NAMES) == sorted(TUNERS)
+
+    def test_space_names_match_the_registry(self):
+        assert tune.SPACE_NAMES == registry.SPACES
+
+    def test_any_composed_name_is_a_model(self):
+        for ranker in registry.names("ranker"):
+            for rater in registry.names("rater"):
+                name = f"rnr-{ranker}-{rater}"
+                assert _parse(["tune", name]).model == name
 
     @pytest.mark.parametrize(
         "extra, match",
@@ -106,7 +108,7 @@ class TestRun:
         ]
         record = json.loads((out / "results.json").read_text())
         assert record["model"] == "popularity"
-        assert record["label"] == training.LABELS["popularity"]
+        assert record["label"] == registry.label("popularity")
         assert record["best_hyperparameters"] == {}
         assert len(record["trials"]) == 1
         assert record["trials"][0]["val_recall_at_10"] == pytest.approx(
@@ -115,6 +117,9 @@ class TestRun:
         assert record["dataset"] == "synthetic"
         assert record["dataset_args"] == {"num_users": 120, "num_items": 60}
         assert record["n_users"] == 120 and record["seed"] == 0
+        assert record["protocol"]["n_users"] == 120
+        assert record["hyperparameters"] == {}
+        assert record["training"]["max_epochs"] == 100
         assert set(record["versions"]) == {
             "rnr_keras", "keras", "tensorflow", "keras_tuner",
         }
@@ -122,6 +127,8 @@ class TestRun:
         assert isinstance(model, Popularity)
         printed = capsys.readouterr().out
         assert "1 trials (grid, paper space)" in printed
+        assert "* trial " in printed  # the best is marked
+        assert "Popularity on synthetic, seed 0" in printed
         saved = os.path.join("runs", "tune-popularity-synthetic-seed0")
         assert f"Saved {os.path.join(saved, 'model.keras')}" in printed
 
@@ -132,3 +139,25 @@ class TestRun:
         assert trial_file.stat().st_mtime_ns == before
         again = json.loads((out / "results.json").read_text())
         assert again["trials"] == record["trials"]
+
+
+def test_format_trials_marks_the_best():
+    record = {
+        "tuner": "grid",
+        "space": "paper",
+        "best_trial": "01",
+        "trials": [
+            {"trial_id": "00", "hyperparameters": {"l2": 0.01},
+             "val_recall_at_10": 0.1},
+            {"trial_id": "01", "hyperparameters": {"l2": 0.001},
+             "val_recall_at_10": 0.25},
+            {"trial_id": "02", "hyperparameters": {},
+             "val_recall_at_10": None},
+        ],
+    }
+    assert tune.format_trials(record).splitlines() == [
+        "3 trials (grid, paper space); * best",
+        "  trial 00  val_recall_at_10 0.1000  l2=0.01",
+        "* trial 01  val_recall_at_10 0.2500  l2=0.001",
+        "  trial 02  val_recall_at_10    n/a  (no hyperparameters)",
+    ]

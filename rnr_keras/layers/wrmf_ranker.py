@@ -1,0 +1,146 @@
+"""Weighted regularised matrix factorisation (WRMF) as a ranking head."""
+
+import math
+
+from keras import ops
+
+from rnr_keras.api_export import rnr_export
+from rnr_keras.layers.ranker import Ranker
+
+_ZEROS = ("all", "sampled")
+
+
+def _check_non_negative(name, value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise ValueError(
+            f"`{name}` must be a finite number >= 0. Received: {name}={value!r}"
+        )
+    return float(value)
+
+
+@rnr_export
+class WRMFRanker(Ranker):
+    """WRMF: confidence-weighted squared loss on implicit feedback.
+
+    s_ui = p_u . q_i (no bias, as `implicit`'s ALS). Every observed pair
+    (u, i) is pulled toward 1 with confidence c = 1 + `confidence`; every
+    unobserved pair toward 0 with weight `unobserved_weight` (Hu et al.'s
+    c = 1 for the zeros). Trained by SGD on pair batches, not by
+    alternating least squares, so that it shares U and I with a rater.
+
+    The zero entries, `zeros`:
+    - "all": the exact sum over every item. sum_j s_uj^2 = p_u^T G p_u with
+      G = Q^T Q the Gramian of the whole item matrix (d x d, computed per
+      batch), so it costs O(M d^2) per batch instead of O(B M). Each of
+      user u's n_u training examples carries 1 / n_u of it, so the user's
+      zero term counts once per epoch, and subtracts its own item's zero
+      term (w * s_ui^2), which the Gramian sum includes. A user's history
+      count comes from the data given to `adapt`, so this mode reads the
+      history (`uses_history`); it needs no sampled negatives.
+    - "sampled": the pair batch's sampled unseen item j, pulled toward 0
+      with weight w (`needs_negatives`).
+
+    The loss is a per-interaction mean over the batch:
+    mean_b [c (1 - s_ui)^2 + w (p_u^T G p_u / n_u - s_ui^2)] for "all",
+    mean_b [c (1 - s_ui)^2 + w s_uj^2] for "sampled". The ranker has no
+    weights of its own, so no penalty of its own: the model regularises
+    p_u and q_i.
+
+    Defaults were chosen on ML-100K validation Recall@10 (seeds 0-2):
+    `confidence` 3, `unobserved_weight` 1, Adam at 0.002, patience 10.
+
+    Args:
+        confidence: float >= 0. Hu et al.'s alpha: an observed pair's
+            confidence is 1 + `confidence`. Defaults to 3.0.
+        unobserved_weight: float >= 0. Weight of each zero entry.
+            Defaults to 1.0.
+        zeros: str. "all" (exact, Gramian) or "sampled" (one sampled
+            negative per example). Defaults to "all".
+
+    Example:
+
+    >>> import numpy as np
+    >>> from rnr_keras.layers import HeadContext
+    >>> ranker = WRMFRanker(confidence=1.0, zeros="sampled")
+    >>> ranker.build((2, 3, 2))
+    >>> context = HeadContext(np.array([0]))
+    >>> float(ranker.loss(context, {"rank": ops.array([0.5]),
+    ...                             "rank_negative": ops.array([0.5])}))
+    0.75
+
+    References:
+        Hu, Koren, Volinsky. Collaborative Filtering for Implicit Feedback
+        Datasets. ICDM 2008.
+    """
+
+    batch_kind = "pairs"
+    default_learning_rate = 0.002
+    default_patience = 10
+
+    def __init__(
+        self,
+        confidence: float = 3.0,
+        unobserved_weight: float = 1.0,
+        zeros: str = "all",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.confidence = _check_non_negative("confidence", confidence)
+        self.unobserved_weight = _check_non_negative(
+            "unobserved_weight", unobserved_weight
+        )
+        if zeros not in _ZEROS:
+            raise ValueError(
+                f"`zeros` must be one of {_ZEROS}. Received: zeros={zeros!r}"
+            )
+        self.zeros = zeros
+        # The exact zero term reads each user's history count; the sampled
+        # one reads the pair batch's negative.
+        self.needs_negatives = zeros == "sampled"
+        self.uses_history = zeros == "all"
+
+    def score(self, context, user_vectors, item_vectors, items):
+        return ops.sum(user_vectors * item_vectors, axis=-1)
+
+    def score_all(self, context, user_vectors, item_matrix, training=False):
+        return ops.matmul(user_vectors, ops.transpose(item_matrix))
+
+    def all_zeros(self, user_vectors, item_matrix):
+        """`(B,)`: sum over every item j of s_uj^2, as p_u^T (Q^T Q) p_u."""
+        gramian = ops.matmul(ops.transpose(item_matrix), item_matrix)
+        return ops.sum(ops.matmul(user_vectors, gramian) * user_vectors, axis=-1)
+
+    def loss(self, context, outputs):
+        positive = outputs["rank"]
+        observed = (1.0 + self.confidence) * ops.square(1.0 - positive)
+        if self.zeros == "sampled":
+            zero = ops.square(outputs["rank_negative"])
+        else:
+            if context.user_vectors is None or context.item_matrix is None:
+                raise ValueError(
+                    "WRMFRanker(zeros='all') needs the batch's user vectors "
+                    "and the item matrix in its `HeadContext` "
+                    "(`context.user_vectors`, `context.item_matrix`), which "
+                    "the pair batches set; use zeros='sampled' otherwise."
+                )
+            counts = ops.maximum(context.counts(), 1.0)
+            zero = self.all_zeros(
+                context.user_vectors, context.item_matrix
+            ) / counts - ops.square(positive)
+        return ops.mean(observed + self.unobserved_weight * zero)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "confidence": self.confidence,
+                "unobserved_weight": self.unobserved_weight,
+                "zeros": self.zeros,
+            }
+        )
+        return config

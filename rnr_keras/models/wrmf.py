@@ -1,0 +1,100 @@
+"""WRMF as a stand-alone zoo model."""
+
+from rnr_keras import registry
+from rnr_keras.api_export import rnr_export
+from rnr_keras.layers.wrmf_ranker import WRMFRanker
+from rnr_keras.models.multi_task_model import MultiTaskModel
+from rnr_keras.models.multi_task_model import _reject_head_arguments
+
+
+@rnr_export
+class WRMF(MultiTaskModel):
+    """Weighted regularised matrix factorisation (single-task ranker).
+
+    s_ui = p_u . q_i; squared loss toward 1 on the training pairs, with
+    confidence 1 + `confidence`, and toward 0 on every other pair, with
+    weight `unobserved_weight`, plus `l2` times |p_u|^2 + |q_i|^2 per
+    training pair. Trained by SGD on pair batches; with `zeros="all"` the
+    zero entries of all items are summed exactly through the item Gramian
+    (see `WRMFRanker`), which reads each user's history count from the
+    data given to `adapt`.
+
+    Args:
+        num_users: int. Number of user indices.
+        num_items: int. Number of item indices.
+        embedding_dim: int. Defaults to 50 (paper).
+        l2: float. Regularisation weight. Defaults to 0.001.
+        confidence: float >= 0. Observed confidence is 1 + `confidence`.
+            Defaults to 3.0.
+        unobserved_weight: float >= 0. Weight of each zero entry.
+            Defaults to 1.0.
+        zeros: str. "all" or "sampled". Defaults to "all".
+
+    Example:
+
+    >>> from rnr_keras.datasets import Interactions
+    >>> train = Interactions(users=[0, 0, 1], items=[1, 2, 0])
+    >>> model = WRMF(num_users=2, num_items=3, embedding_dim=2).adapt(train)
+    >>> model.score([0, 1]).shape
+    (2, 3)
+
+    References:
+        Hu, Koren, Volinsky. Collaborative Filtering for Implicit Feedback
+        Datasets. ICDM 2008.
+    """
+
+    def __init__(
+        self,
+        num_users: int,
+        num_items: int,
+        embedding_dim: int = 50,
+        l2: float = 0.001,
+        confidence: float = 3.0,
+        unobserved_weight: float = 1.0,
+        zeros: str = "all",
+        **kwargs,
+    ):
+        _reject_head_arguments(type(self).__name__, kwargs, alpha=1.0)
+        super().__init__(
+            num_users, num_items,
+            ranker=WRMFRanker(
+                confidence=confidence,
+                unobserved_weight=unobserved_weight,
+                zeros=zeros,
+                name="wrmf",
+            ),
+            rater=None, embedding_dim=embedding_dim, alpha=1.0, l2=l2,
+            **kwargs,
+        )
+        self.confidence = self.ranker.confidence
+        self.unobserved_weight = self.ranker.unobserved_weight
+        self.zeros = self.ranker.zeros
+
+    def get_config(self):
+        return self._fixed_heads_config(
+            ("embedding_dim", "l2", "confidence", "unobserved_weight", "zeros")
+        )
+
+
+registry.register(
+    registry.Algorithm(
+        name="wrmf",
+        label="WRMF",
+        kind="ranker",
+        model=WRMF,
+        head=WRMFRanker,
+        space={
+            "wide": {
+                "confidence": registry.Choice(
+                    (1.0, 3.0, 10.0, 30.0), default=3.0
+                ),
+                "unobserved_weight": registry.Choice(
+                    (0.3, 1.0, 3.0), default=1.0
+                ),
+            }
+        },
+        description="confidence-weighted squared loss, all zeros via the "
+        "item Gramian",
+        reference="Hu, Koren, Volinsky, ICDM 2008",
+    )
+)
