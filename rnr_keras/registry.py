@@ -13,7 +13,14 @@ Every zoo algorithm is declared once, next to its code, with
 Multi-task models are composed from a ranker name and a rater name and
 need no registration: `vanilla-<ranker>-<rater>` is `VanillaModel` and
 `rnr-<ranker>-<rater>` is `RnRModel` with those heads, e.g.
-`rnr-wrmf-svdpp`. `spec(name)` answers for any of these names.
+`rnr-wrmf-svdpp` (the two compositions register themselves with
+`register_composition`). `spec(name)` answers for any of these names.
+
+The registry imports no model: the zoo's algorithms register when their
+modules are imported (`import rnr_keras` does it), and the first lookup
+imports `BUILTIN_MODULES` and the modules other packages declare under
+the `rnr_keras.algorithms` entry-point group, so a separate package can
+add algorithms to the command line.
 
 Example:
 
@@ -27,16 +34,21 @@ True
 """
 
 import dataclasses
+import importlib
 import inspect
 import re
+from importlib import metadata
 
 KINDS = ("ranker", "rater", "model")
 
-#: The multi-task compositions: prefix -> (model class name, label format).
-COMPOSITIONS = {
-    "vanilla": ("VanillaModel", "Vanilla({ranker},{rater})"),
-    "rnr": ("RnRModel", "RnR({ranker},{rater})"),
-}
+#: Modules whose import registers the zoo's own algorithms.
+BUILTIN_MODULES = ("rnr_keras.models",)
+
+#: Entry-point group of other packages' algorithm modules.
+ENTRY_POINT_GROUP = "rnr_keras.algorithms"
+
+#: The multi-task compositions: prefix -> (model class, label format).
+COMPOSITIONS = {}
 
 #: Search spaces every hypermodel knows.
 SPACES = ("paper", "wide")
@@ -251,9 +263,28 @@ def unregister(name):
     _REGISTRY.pop(name, None)
 
 
+def register_composition(prefix, model_class, label_format):
+    """Makes `<prefix>-<ranker>-<rater>` a model name for every ranker and
+    rater: `model_class(ranker=..., rater=...)`, labelled
+    `label_format.format(ranker=..., rater=...)`."""
+    if not isinstance(prefix, str) or not _NAME.match(prefix):
+        raise ValueError(f"Bad composition prefix {prefix!r}")
+    COMPOSITIONS[prefix] = (model_class, label_format)
+
+
+_loaded = False
+
+
 def _load():
-    # The zoo's own registrations live next to each model.
-    import rnr_keras.models  # noqa: F401
+    """Imports the modules that register algorithms, once."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for module in BUILTIN_MODULES:
+        importlib.import_module(module)
+    for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        importlib.import_module(entry.value)
 
 
 def algorithm(name):
@@ -293,8 +324,6 @@ def spec(name):
             how composed names are formed.
     """
     _load()
-    from rnr_keras import models
-
     if not isinstance(name, str):
         raise ValueError(f"A model name must be a str. Received: {name!r}")
     if name in _REGISTRY:
@@ -318,12 +347,12 @@ def spec(name):
         and _REGISTRY.get(rater) is not None
         and _REGISTRY[rater].kind == "rater"
     ):
-        class_name, label = COMPOSITIONS[prefix]
+        model_class, label = COMPOSITIONS[prefix]
         r, p = _REGISTRY[ranker], _REGISTRY[rater]
         return ModelSpec(
             name=name,
             label=label.format(ranker=r.label, rater=p.label),
-            model_class=getattr(models, class_name),
+            model_class=model_class,
             composition=prefix,
             ranker=ranker,
             rater=rater,

@@ -40,11 +40,8 @@ class BatchKind(abc.ABC):
 
     @staticmethod
     def get(name):
-        """The registered kind called `name`."""
-        # The built-in kinds register on import.
-        from rnr_keras.models import pair_batches  # noqa: F401
-        from rnr_keras.models import row_batches  # noqa: F401
-
+        """The registered kind called `name` (a kind registers when its
+        module is imported; `MultiTaskModel` imports the built-in ones)."""
         if name not in BatchKind._KINDS:
             raise ValueError(
                 f"Unknown batch kind {name!r}. Known: {sorted(BatchKind._KINDS)}"

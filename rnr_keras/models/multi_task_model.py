@@ -11,7 +11,9 @@ from rnr_keras.layers.post_consumption import PostConsumption
 from rnr_keras.layers.ranker import Ranker
 from rnr_keras.layers.rater import Rater
 from rnr_keras.models.batch_kind import BatchKind
+from rnr_keras.models.pair_batches import PairBatches  # noqa: F401 (registers "pairs")
 from rnr_keras.models.recommender import Recommender
+from rnr_keras.models.row_batches import RowBatches  # noqa: F401 (registers "rows")
 from rnr_keras.validation import check_positive_int
 
 #: Training-set size from which `compile` turns XLA on for pair batches.

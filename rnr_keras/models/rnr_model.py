@@ -1,5 +1,6 @@
 """RnR(R, P): Rank and Rate."""
 
+from rnr_keras import registry
 from rnr_keras.api_export import rnr_export
 from rnr_keras.models.multi_task_model import MultiTaskModel
 
@@ -69,3 +70,6 @@ class RnRModel(MultiTaskModel):
         config = super().get_config()
         del config["post_consumption"]
         return config
+
+
+registry.register_composition("rnr", RnRModel, "RnR({ranker},{rater})")

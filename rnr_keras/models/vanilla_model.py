@@ -1,5 +1,6 @@
 """Vanilla(R, P): multi-task learning on shared embeddings."""
 
+from rnr_keras import registry
 from rnr_keras.api_export import rnr_export
 from rnr_keras.models.multi_task_model import MultiTaskModel
 
@@ -62,3 +63,6 @@ class VanillaModel(MultiTaskModel):
         config = super().get_config()
         del config["post_consumption"], config["activation"]
         return config
+
+
+registry.register_composition("vanilla", VanillaModel, "Vanilla({ranker},{rater})")

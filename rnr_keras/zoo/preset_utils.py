@@ -208,9 +208,8 @@ def load_preset(name_or_path, cls=None, data=AUTO, data_dir=None):
             a model that is not a `cls`, or `data` that is not the data the
             preset was trained on.
     """
-    from rnr_keras.models.recommender import Recommender
-
-    expected = cls or Recommender
+    # Any zoo model: the zoo reads models, it does not import their base.
+    expected = cls or keras.Model
     path = preset_path(name_or_path)
     config = _read_json(path, CONFIG_FILE)
     found = _config_class(config)
@@ -468,9 +467,7 @@ def save_preset(
     Returns:
         str. The preset folder's path.
     """
-    from rnr_keras.models.recommender import Recommender
-
-    if not isinstance(model, Recommender):
+    if not (isinstance(model, keras.Model) and hasattr(model, "score_batch")):
         raise ValueError(
             "`model` must be an rnr_keras `Recommender`. Received: "
             f"model={model!r}"
