@@ -1,33 +1,48 @@
-"""Our BPR and SVD against well-known implementations, on the same split.
+"""Our models against well-known implementations, on the same splits.
 
-Peers: `implicit`'s BayesianPersonalizedRanking (CPU) and Surprise's `SVD`.
-For every seed the data are split once with
-`rnr_keras.protocol.all_but_last_one`, and all four models are fitted on the
-same training rows, tuned on the same validation half and scored on the same
-test half by the same function, `rnr_keras.evaluation.evaluate_ranking`
-(full ranking over all items, training items excluded, pessimistic ties).
+Peers: `implicit`'s BayesianPersonalizedRanking and AlternatingLeastSquares
+(CPU), Surprise's `SVD`, and a plain numpy EASE written here. For every
+seed the data are split once with `rnr_keras.protocol.all_but_last_one`,
+and every model is fitted on the same training rows, tuned on the same
+validation half and scored on the same test half by the same function,
+`rnr_keras.evaluation.evaluate_ranking` (full ranking over all items,
+training items excluded, pessimistic ties). Nothing is chosen on test.
 
-- Ours: `training.build_model("bpr" | "svd")` with package defaults, trained
-  by `training.fit_model` (early stopping on validation Recall@10, best
-  weights restored).
+- Ours BPR, SVD, WRMF: `training.build_model(name)` with package defaults,
+  trained by `training.fit_model` (early stopping on validation Recall@10,
+  best weights restored). WRMF only where it is registered.
+- Ours EASE: `training.build_model("ease", l2=lambda)`, fitted by `adapt`,
+  lambda from its registered "paper" space chosen on validation.
 - implicit BPR: factors 50 on the binary user x item matrix; learning rate
   and regularisation from a small grid, and the number of iterations by
   checkpoints every `--peer-eval-every` iterations, all chosen on
-  validation Recall@10 (never on test).
-- Surprise SVD: n_factors 50; epochs, learning rate and regularisation from
-  a small grid chosen on validation Recall@10 (ties: lower validation
-  RMSE), mirroring how our SVD is early-stopped. Items are ranked by the
-  predicted rating, computed for all items at once from its `pu`, `qi`,
-  `bu`, `bi` and global mean (unclipped: clipping to the rating scale would
-  create ties that pessimistic ranking punishes).
+  validation Recall@10.
+- implicit ALS (Hu, Koren, Volinsky 2008): factors x regularisation x
+  alpha (the confidence of an observed pair; unobserved pairs have 1) from
+  a grid, and the iterations by checkpoints every `--als-eval-every`, all
+  chosen on validation Recall@10.
+- numpy EASE: Steck's closed form in a few lines of numpy on the dense
+  binary matrix, independent of our class; lambda from the same grid,
+  chosen on validation.
+- Surprise SVD (skipped when scikit-surprise is not installed): n_factors
+  50; epochs, learning rate and regularisation from a small grid chosen on
+  validation Recall@10 (ties: lower validation RMSE), mirroring how our SVD
+  is early-stopped. Items are ranked by the predicted rating, computed for
+  all items at once from its `pu`, `qi`, `bu`, `bi` and global mean
+  (unclipped: clipping to the rating scale would create ties that
+  pessimistic ranking punishes).
+
+Among grid points and checkpoints with equal validation Recall@10 the
+higher validation MRR@10 wins (Surprise: the lower validation RMSE), then
+the earlier one.
 
 Needs the peers, which the package does not depend on: install them in a
 benchmark-only environment (see benchmarks/README.md and
 benchmarks/requirements-peers.txt).
 
     RNR_DATA_DIR=/path/to/data python benchmarks/peer_comparison.py \\
-        --dataset ml-100k --seeds 0 1 2 [--n-users N] [--epochs E] \\
-        [--out results.json]
+        --dataset ml-100k --seeds 0 1 2 [--models ...] [--n-users N] \\
+        [--epochs E] [--out results.json]
 """
 
 import argparse
@@ -47,13 +62,17 @@ import scipy.sparse  # noqa: E402
 
 try:
     import implicit  # noqa: E402
-    import surprise  # noqa: E402
+    from implicit.als import AlternatingLeastSquares  # noqa: E402
     from implicit.bpr import BayesianPersonalizedRanking  # noqa: E402
 except ImportError as error:  # pragma: no cover - environment message
     raise SystemExit(
         f"{error}. The peers are benchmark-only dependencies: "
         "pip install -r benchmarks/requirements-peers.txt"
     ) from error
+try:
+    import surprise  # noqa: E402
+except ImportError:  # pragma: no cover - optional: it may not build
+    surprise = None
 
 import keras  # noqa: E402
 
@@ -61,6 +80,7 @@ import rnr_keras  # noqa: E402
 from rnr_keras import datasets  # noqa: E402
 from rnr_keras import evaluation  # noqa: E402
 from rnr_keras import protocol  # noqa: E402
+from rnr_keras import registry  # noqa: E402
 from rnr_keras import training  # noqa: E402
 
 K = 10
@@ -77,7 +97,42 @@ SURPRISE_GRID = {
     "lr_all": [0.005, 0.01],
     "reg_all": [0.02, 0.05, 0.1],
 }
-MODELS = ("ours BPR", "implicit BPR", "ours SVD", "Surprise SVD")
+#: implicit ALS grid; iterations are chosen by checkpoints up to the max.
+ALS_GRID = {
+    "factors": [32, 64, 128],
+    "regularization": [0.1, 1.0, 10.0, 100.0],
+    "alpha": [1.0, 3.0, 10.0, 30.0],
+}
+ALS_MAX_ITERATIONS = 30
+#: Every model the script knows, in table order: command-line name ->
+#: table label.
+MODELS = {
+    "ours-bpr": "ours BPR",
+    "implicit-bpr": "implicit BPR",
+    "ours-wrmf": "ours WRMF",
+    "implicit-als": "implicit ALS",
+    "ours-ease": "ours EASE",
+    "numpy-ease": "numpy EASE",
+    "ours-svd": "ours SVD",
+    "surprise-svd": "Surprise SVD",
+}
+#: (ours, peer) pairs whose paired differences are reported.
+PAIRS = (
+    ("ours BPR", "implicit BPR"),
+    ("ours WRMF", "implicit ALS"),
+    ("ours EASE", "numpy EASE"),
+    ("ours SVD", "Surprise SVD"),
+)
+
+
+def ease_lambdas():
+    """The lambdas both EASEs choose from: our registered paper space."""
+    return tuple(registry.spec("ease").space("paper")["l2"].values)
+
+
+def validation_key(metrics):
+    """What the choice on validation maximises: Recall@10, then MRR@10."""
+    return (metrics[f"recall@{K}"], metrics[f"mrr@{K}"])
 
 
 def ranking(score_fn, heldout, train):
@@ -126,8 +181,7 @@ def run_ours(name, split, seed, args):
         "test_hits": hits(test),
         "train_seconds": fit["train_seconds"],
         "hyperparameters": {
-            "embedding_dim": model.embedding_dim,
-            "l2": model.l2,
+            **training.model_hyperparameters(model),
             "optimizer": optimizer_label(model.optimizer),
             "batch_size": fit_options.get("batch_size", "default"),
             "patience": fit_options["patience"]
@@ -137,7 +191,7 @@ def run_ours(name, split, seed, args):
             "epochs_run": fit["epochs"],
         },
     }
-    if model.rater is not None:
+    if getattr(model, "rater", None) is not None:
         result["val"].update(evaluation.evaluate_rating(model, split.val))
         result["test"].update(evaluation.evaluate_rating(model, split.test))
     return result
@@ -188,7 +242,7 @@ def fit_implicit(matrix, params, seed, split, eval_every):
         random_state=np.random.default_rng(seed),
         **params,
     )
-    best = {"recall": -1.0}
+    best = {"key": (-1.0, -1.0)}
     clock = {"train": 0.0, "last": time.perf_counter()}
 
     def callback(epoch, *_):
@@ -196,12 +250,11 @@ def fit_implicit(matrix, params, seed, split, eval_every):
         clock["train"] += time.perf_counter() - clock["last"]
         if iterations % eval_every == 0:
             scorer = implicit_scorer(model.user_factors, model.item_factors)
-            recall = summary(ranking(scorer, split.val, split.train))[
-                f"recall@{K}"
-            ]
-            if recall > best["recall"]:
+            key = validation_key(summary(ranking(scorer, split.val, split.train)))
+            if key > best["key"]:
                 best.update(
-                    recall=recall,
+                    key=key,
+                    recall=key[0],
                     iterations=iterations,
                     train_seconds=clock["train"],
                     user_factors=model.user_factors.copy(),
@@ -220,7 +273,7 @@ def run_implicit(split, seed, args):
     for values in itertools.product(*IMPLICIT_GRID.values()):
         params = dict(zip(IMPLICIT_GRID, values))
         best = fit_implicit(matrix, params, seed, split, args.peer_eval_every)
-        candidates.append((best["recall"], params, best))
+        candidates.append((best["key"], params, best))
     grid_seconds = time.perf_counter() - start
     _, params, best = max(candidates, key=lambda c: c[0])
     scorer = implicit_scorer(best["user_factors"], best["item_factors"])
@@ -237,10 +290,140 @@ def run_implicit(split, seed, args):
             "iterations": best["iterations"],
         },
         "grid": [
-            {**p, "iterations": b["iterations"], "val_recall@10": r}
+            {**p, "iterations": b["iterations"], "val_recall@10": r[0]}
             for r, p, b in candidates
         ],
     }
+
+
+# --------------------------------------------------------------------------
+# implicit ALS
+
+
+def fit_als(matrix, params, seed, split, eval_every):
+    """Fits one ALS grid point; returns its best checkpoint on validation."""
+    model = AlternatingLeastSquares(
+        iterations=ALS_MAX_ITERATIONS,
+        use_gpu=False,
+        # One thread: the machine is shared (ALS is deterministic anyway).
+        num_threads=1,
+        random_state=np.random.default_rng(seed),
+        **params,
+    )
+    best = {"key": (-1.0, -1.0)}
+    clock = {"train": 0.0, "last": time.perf_counter()}
+
+    def callback(epoch, *_):
+        iterations = epoch + 1
+        clock["train"] += time.perf_counter() - clock["last"]
+        if iterations % eval_every == 0:
+            scorer = implicit_scorer(model.user_factors, model.item_factors)
+            key = validation_key(summary(ranking(scorer, split.val, split.train)))
+            if key > best["key"]:
+                best.update(
+                    key=key,
+                    iterations=iterations,
+                    train_seconds=clock["train"],
+                    user_factors=model.user_factors.copy(),
+                    item_factors=model.item_factors.copy(),
+                )
+        clock["last"] = time.perf_counter()
+
+    # implicit multiplies the (binary) matrix by alpha itself: an observed
+    # pair has confidence alpha, an unobserved one 1.
+    model.fit(matrix, show_progress=False, callback=callback)
+    return best
+
+
+def run_als(split, seed, args):
+    matrix = user_item_matrix(split.train)
+    start = time.perf_counter()
+    candidates = []
+    for values in itertools.product(*ALS_GRID.values()):
+        params = dict(zip(ALS_GRID, values))
+        best = fit_als(matrix, params, seed, split, args.als_eval_every)
+        candidates.append((best["key"], params, best))
+    grid_seconds = time.perf_counter() - start
+    _, params, best = max(candidates, key=lambda c: c[0])
+    scorer = implicit_scorer(best["user_factors"], best["item_factors"])
+    test = ranking(scorer, split.test, split.train)
+    return {
+        "val": summary(ranking(scorer, split.val, split.train)),
+        "test": summary(test),
+        "test_hits": hits(test),
+        "train_seconds": best["train_seconds"],
+        "grid_seconds": grid_seconds,
+        "hyperparameters": {**params, "iterations": best["iterations"]},
+        "grid": [
+            {**p, "iterations": b["iterations"], "val_recall@10": r[0]}
+            for r, p, b in candidates
+        ],
+    }
+
+
+# --------------------------------------------------------------------------
+# EASE: ours and a plain numpy one
+
+
+def numpy_ease(x, l2):
+    """Steck's EASE in numpy: B = -P / diag(P), diag(B) = 0, P = (X^T X +
+    l2 I)^-1, for a dense binary user x item matrix `x`. Returns X B."""
+    gram = x.T @ x
+    gram[np.diag_indices_from(gram)] += l2
+    p = np.linalg.inv(gram)
+    b = p / -np.diag(p)
+    np.fill_diagonal(b, 0.0)
+    return x @ b
+
+
+def choose_on_validation(split, fits):
+    """`fits`: iterable of (l2, score_fn, fit seconds). The best on
+    validation, with the grid."""
+    candidates = []
+    for l2, scorer, seconds in fits:
+        val = summary(ranking(scorer, split.val, split.train))
+        candidates.append((validation_key(val), l2, scorer, val, seconds))
+    _, l2, scorer, val, seconds = max(candidates, key=lambda c: c[0])
+    test = ranking(scorer, split.test, split.train)
+    return {
+        "val": val,
+        "test": summary(test),
+        "test_hits": hits(test),
+        "train_seconds": seconds,
+        "grid_seconds": sum(c[4] for c in candidates),
+        "hyperparameters": {"l2": l2},
+        "grid": [
+            {"l2": c[1], f"val_recall@{K}": c[0][0], f"val_mrr@{K}": c[0][1]}
+            for c in candidates
+        ],
+    }
+
+
+def run_numpy_ease(split):
+    x = np.zeros((split.num_users, split.num_items))
+    x[split.train.users, split.train.items] = 1.0
+
+    def fits():
+        for l2 in ease_lambdas():
+            start = time.perf_counter()
+            scores = numpy_ease(x, l2)
+            seconds = time.perf_counter() - start
+            yield l2, (lambda users, s=scores: s[users]), seconds
+
+    return choose_on_validation(split, fits())
+
+
+def run_ours_ease(split):
+    def fits():
+        for l2 in ease_lambdas():
+            keras.utils.clear_session()
+            model = training.build_model(
+                "ease", split.num_users, split.num_items, l2=l2
+            )
+            fit = training.fit_model(model, split, verbose=0)
+            yield l2, model, fit["train_seconds"]
+
+    return choose_on_validation(split, fits())
 
 
 # --------------------------------------------------------------------------
@@ -384,19 +567,19 @@ def compact(params):
     return ", ".join(
         f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
         for k, v in params.items()
-        if k not in ("factors", "n_factors", "embedding_dim")
+        if k not in ("n_factors", "embedding_dim")
     )
 
 
-def print_table(runs, seeds):
+def print_table(runs, seeds, names):
     header = (
         f"{'model':<14}{'Recall@10':>20}{'MRR@10':>20}{'NDCG@10':>20}"
-        f"{'RMSE':>20}{'train s':>9}{'grid s':>8}  chosen hyperparameters "
+        f"{'RMSE':>20}{'fit s*':>9}{'grid s*':>8}  chosen hyperparameters "
         "(per seed)"
     )
     print(header)
     print("-" * len(header))
-    for name in MODELS:
+    for name in names:
         results = [runs[seed][name] for seed in seeds]
         test = [r["test"] for r in results]
         rmse = (
@@ -416,6 +599,25 @@ def print_table(runs, seeds):
             f"{rmse:>20}"
             f"{np.mean([r['train_seconds'] for r in results]):9.1f}"
             f"{grid}  {chosen}"
+        )
+    print(
+        "* seconds of the chosen configuration / of the whole grid, mean "
+        "over seeds: wall clock of this run, not a benchmark on a shared "
+        "machine"
+    )
+
+
+def print_markdown(runs, seeds, names):
+    """The quality columns as a Markdown table (for benchmarks/README.md)."""
+    print("| model | Recall@10 | MRR@10 | NDCG@10 | RMSE |")
+    print("|---|---|---|---|---|")
+    for name in names:
+        test = [runs[seed][name]["test"] for seed in seeds]
+        rmse = fmt([t["rmse"] for t in test]) if "rmse" in test[0] else "-"
+        print(
+            f"| {name} | {fmt([t[f'recall@{K}'] for t in test])} | "
+            f"{fmt([t[f'mrr@{K}'] for t in test])} | "
+            f"{fmt([t[f'ndcg@{K}'] for t in test])} | {rmse} |"
         )
 
 
@@ -469,8 +671,34 @@ def versions():
         "numpy": np.__version__,
         "scipy": scipy.__version__,
         "implicit": implicit.__version__,
-        "scikit-surprise": surprise.__version__,
+        "scikit-surprise": surprise.__version__ if surprise else "absent",
     }
+
+
+def available_models(requested):
+    """The command-line names to run: `requested`, less those that cannot
+    run here (WRMF not registered, scikit-surprise not installed)."""
+    out = []
+    for name in requested:
+        if name == "ours-wrmf" and not registry.is_model_name("wrmf"):
+            print("skipping ours-wrmf: no model named 'wrmf' is registered")
+        elif name == "surprise-svd" and surprise is None:
+            print("skipping surprise-svd: scikit-surprise is not installed")
+        else:
+            out.append(name)
+    return out
+
+
+def run_model(name, split, seed, args, rating_scale):
+    if name.startswith("ours-") and name != "ours-ease":
+        return run_ours(name[len("ours-") :], split, seed, args)
+    return {
+        "implicit-bpr": lambda: run_implicit(split, seed, args),
+        "implicit-als": lambda: run_als(split, seed, args),
+        "ours-ease": lambda: run_ours_ease(split),
+        "numpy-ease": lambda: run_numpy_ease(split),
+        "surprise-svd": lambda: run_surprise(split, seed, rating_scale),
+    }[name]()
 
 
 def main():
@@ -478,6 +706,11 @@ def main():
     parser.add_argument("--dataset", default="ml-100k", choices=datasets.DATASETS)
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument(
+        "--models", nargs="+", choices=list(MODELS), default=list(MODELS),
+        help="Which models to run (default: all; ours-wrmf only when WRMF "
+        "is registered, surprise-svd only when scikit-surprise is installed).",
+    )
     parser.add_argument(
         "--n-users", type=int, default=None,
         help="Users to hold out a row for (default: all users).",
@@ -501,6 +734,11 @@ def main():
         "--peer-eval-every", type=int, default=10,
         help="implicit BPR iterations between validation checkpoints.",
     )
+    parser.add_argument(
+        "--als-eval-every", type=int, default=5,
+        help="implicit ALS iterations between validation checkpoints "
+        f"(up to {ALS_MAX_ITERATIONS}).",
+    )
     parser.add_argument("--out", default=None, help="Write results as JSON.")
     args = parser.parse_args()
 
@@ -512,22 +750,24 @@ def main():
     env = versions()
     print(f"data: {data!r}; held-out users per seed: {n_users}")
     print("versions: " + ", ".join(f"{k} {v}" for k, v in env.items()))
+    chosen = [name for name in MODELS if name in args.models]
+    chosen = available_models(chosen)
+    labels = [MODELS[name] for name in chosen]
+    print(f"EASE lambdas: {ease_lambdas()}; implicit ALS grid: {ALS_GRID}")
 
     runs = {}
     for seed in args.seeds:
         split = protocol.all_but_last_one(data, n_users=n_users, seed=seed)
         print(f"seed {seed}: {split!r}", flush=True)
-        runs[seed] = {
-            "ours BPR": run_ours("bpr", split, seed, args),
-            "implicit BPR": run_implicit(split, seed, args),
-            "ours SVD": run_ours("svd", split, seed, args),
-            "Surprise SVD": run_surprise(split, seed, rating_scale),
-        }
-        for name in MODELS:
-            r = runs[seed][name]
+        runs[seed] = {}
+        for name in chosen:
+            r = runs[seed][MODELS[name]] = run_model(
+                name, split, seed, args, rating_scale
+            )
             print(
-                f"  {name:<13} val R@10 {r['val'][f'recall@{K}']:.4f}  "
+                f"  {MODELS[name]:<13} val R@10 {r['val'][f'recall@{K}']:.4f}  "
                 f"test R@10 {r['test'][f'recall@{K}']:.4f}  "
+                f"MRR@10 {r['test'][f'mrr@{K}']:.4f}  "
                 f"({r['train_seconds']:.1f} s)  {compact(r['hyperparameters'])}",
                 flush=True,
             )
@@ -538,27 +778,44 @@ def main():
         f"test), seeds {args.seeds}: test metrics, mean ± standard error "
         "over seeds"
     )
-    print_table(runs, args.seeds)
-
-    bpr = paired(runs, args.seeds, "ours BPR", "implicit BPR")
-    svd = paired(runs, args.seeds, "ours SVD", "Surprise SVD")
+    print_table(runs, args.seeds, labels)
     print()
-    for label, diff in (("BPR", bpr), ("SVD", svd)):
+    print_markdown(runs, args.seeds, labels)
+
+    differences = {}
+    print()
+    for ours, peer in PAIRS:
+        if ours not in labels or peer not in labels:
+            continue
+        diff = differences[f"{ours} - {peer}"] = paired(
+            runs, args.seeds, ours, peer
+        )
         per_seed = ", ".join(f"{d:+.4f}" for d in diff["per_seed"])
         print(
-            f"{label} Recall@10, ours - peer: per seed [{per_seed}]; "
+            f"{ours} - {peer}, Recall@10: per seed [{per_seed}]; "
             f"mean {diff['mean']:+.4f} ± {diff['se']:.4f} (SE over seeds); "
             f"pooled over {diff['cases']} test cases {diff['per_case_mean']:+.4f}"
             f" ± {diff['per_case_se']:.4f}"
         )
-    verdict = bpr["mean"] + (0.0 if math.isnan(bpr["se"]) else bpr["se"]) >= 0
-    print(
-        "ours >= peer within one standard error: "
-        f"{'yes' if verdict else 'no'} (BPR Recall@10, per-seed paired "
-        "difference + 1 SE >= 0)"
-    )
+    verdicts = {}
+    bpr = differences.get("ours BPR - implicit BPR")
+    if bpr is not None:
+        verdicts["bpr"] = bpr["mean"] + _se_or_zero(bpr) >= 0
+        print(
+            "BPR: ours >= peer within one standard error: "
+            f"{'yes' if verdicts['bpr'] else 'no'} (per-seed paired "
+            "difference + 1 SE >= 0)"
+        )
+    ease = differences.get("ours EASE - numpy EASE")
+    if ease is not None:
+        verdicts["ease"] = abs(ease["mean"]) <= _se_or_zero(ease)
+        print(
+            "EASE: ours matches numpy within one standard error: "
+            f"{'yes' if verdicts['ease'] else 'no'} (|per-seed paired "
+            "difference| <= 1 SE)"
+        )
     total = time.perf_counter() - total_start
-    print(f"total runtime: {total:.0f} s")
+    print(f"total runtime: {total:.0f} s (shared CPU, not a benchmark)")
 
     if args.out:
         for seed_runs in runs.values():
@@ -571,16 +828,21 @@ def main():
                     "n_users": n_users,
                     "seeds": args.seeds,
                     "versions": env,
+                    "ease_lambdas": list(ease_lambdas()),
+                    "als_grid": ALS_GRID,
                     "runs": {str(s): r for s, r in runs.items()},
-                    "bpr_difference": bpr,
-                    "svd_difference": svd,
-                    "bpr_verdict": bool(verdict),
+                    "differences": differences,
+                    "verdicts": {k: bool(v) for k, v in verdicts.items()},
                     "total_seconds": total,
                 },
                 f,
                 indent=2,
             )
         print(f"wrote {args.out}")
+
+
+def _se_or_zero(diff):
+    return 0.0 if math.isnan(diff["se"]) else diff["se"]
 
 
 if __name__ == "__main__":
