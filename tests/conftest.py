@@ -6,7 +6,6 @@ import pytest
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
 
 # keras.utils.clear_session() runs gc.collect(), which walks TensorFlow's
 # large heap every time (0.4-0.7 s a test); moving what exists after the

@@ -3,9 +3,9 @@
 import keras
 
 from rnr_keras.evaluation.ranking import _check_data
-from rnr_keras.validation import check_positive_int
 from rnr_keras.evaluation.ranking import evaluate_ranking
 from rnr_keras.evaluation.ranking import metric_log_name
+from rnr_keras.validation import check_positive_int
 
 
 class RankingMetricsCallback(keras.callbacks.Callback):

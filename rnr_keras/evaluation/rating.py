@@ -3,8 +3,8 @@
 import numpy as np
 
 from rnr_keras.datasets.interactions import Interactions
-from rnr_keras.validation import check_positive_int
 from rnr_keras.evaluation.ranking import _to_numpy
+from rnr_keras.validation import check_positive_int
 
 
 def evaluate_rating(model_or_predict_fn, heldout, *, batch_size=None):

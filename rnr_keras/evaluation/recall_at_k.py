@@ -3,8 +3,8 @@
 import keras
 
 from rnr_keras.api_export import rnr_export
-from rnr_keras.validation import check_positive_int
 from rnr_keras.evaluation.ranking import heldout_ranks
+from rnr_keras.validation import check_positive_int
 
 
 @rnr_export

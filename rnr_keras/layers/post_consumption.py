@@ -5,6 +5,7 @@ from keras import ops
 
 from rnr_keras.api_export import rnr_export
 
+
 @rnr_export
 class PostConsumption(keras.layers.Layer):
     """Item deviations Id and one tied fully connected layer FC_theta.

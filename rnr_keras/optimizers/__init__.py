@@ -1,8 +1,9 @@
 """Optimisers: row-sparse Adam and AdaGrad, and the named presets.
 
 `get("default")` is the package's tuned default (Adam, learning rate
-0.005; `MultiTaskModel.compile("default")` uses 0.002 for pair-wise
-rankers, see `MultiTaskModel.default_learning_rate`); `get("paper")` is the paper's AdaGrad with learning rate 0.001.
+0.005; `MultiTaskModel.compile("default")` uses the trained ranker's
+`default_learning_rate`, 0.002 for BPR); `get("paper")` is the paper's
+AdaGrad with learning rate 0.001.
 Both update whole tables each step, which XLA fuses well on catalogs the
 size of MovieLens. `LazyAdam` and `SparseAdagrad` update only the rows a
 batch touched; use them (with `jit_compile=False`) when tables are so large

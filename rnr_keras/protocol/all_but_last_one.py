@@ -6,7 +6,6 @@ import numpy as np
 
 from rnr_keras.protocol.split import Split
 
-
 #: The paper's number of held-out users per dataset (section 5.3); other
 #: datasets hold out one row of every user.
 PAPER_N_USERS = {"ml-1m": 5000, "yelp": 50000}

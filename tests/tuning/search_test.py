@@ -5,7 +5,6 @@ import os
 import keras_tuner
 import pytest
 
-from rnr_keras import training
 from rnr_keras.models import RnRModel
 from rnr_keras.tuning import hypermodel_for
 from rnr_keras.tuning import make_tuner

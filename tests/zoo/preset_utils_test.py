@@ -8,16 +8,16 @@ import pytest
 
 from rnr_keras import inputs
 from rnr_keras import models
+from rnr_keras import protocol
 from rnr_keras import registry
 from rnr_keras import zoo
 from rnr_keras.datasets import Interactions
+from rnr_keras.datasets import load
 from rnr_keras.models import BPR
 from rnr_keras.models import MultiTaskModel
 from rnr_keras.models import Popularity
 from rnr_keras.models import Recommender
 from rnr_keras.models import RnRModel
-from rnr_keras import protocol
-from rnr_keras.datasets import load
 from rnr_keras.zoo import build_presets
 from rnr_keras.zoo import preset_utils
 from tests.test_case import TestCase
@@ -438,9 +438,9 @@ class TestLookup(TestCase):
         model = _tiny_model("popularity", split)
         for name in ("bpr_tiny", "popularity_tiny"):
             model.save_to_preset(private_dirs / name)
-        for load in (zoo.load, Recommender.from_preset, zoo.metadata, zoo.id_maps):
+        for loader in (zoo.load, Recommender.from_preset, zoo.metadata, zoo.id_maps):
             with pytest.raises(ValueError) as info:
-                load("svd_tiny")
+                loader("svd_tiny")
             message = str(info.value)
             assert "Unknown preset 'svd_tiny'" in message
             assert "bpr_tiny, popularity_tiny" in message
