@@ -404,10 +404,14 @@ def build_model(name, num_users, num_items, **hyperparameters):
 def markdown_table():
     """The registered algorithms as a Markdown table (for the docs)."""
     _load()
-    lines = ["| name | label | kind | class | what |", "|---|---|---|---|---|"]
+    lines = [
+        "| name | label | kind | class | what | reference |",
+        "|---|---|---|---|---|---|",
+    ]
     for entry in _REGISTRY.values():
         lines.append(
             f"| `{entry.name}` | {entry.label} | {entry.kind} | "
-            f"`{entry.model.__name__}` | {entry.description} |"
+            f"`{entry.model.__name__}` | {entry.description} | "
+            f"{entry.reference or '-'} |"
         )
     return "\n".join(lines)
