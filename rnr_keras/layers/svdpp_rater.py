@@ -15,7 +15,8 @@ class SVDppRater(SVDRater):
     model's `adapt` (read from the `HeadContext`, so the rater reads the
     history: `uses_history`); y (`num_items x d`) is the rater's own
     implicit-feedback matrix. The sum is a segment sum of the y rows of
-    the batch users' flat history entries, vectorised over the batch.
+    the flat history entries of the batch's distinct users, vectorised
+    over the batch (no Python loop).
 
     What the implicit term is added to: the user vector the rater
     receives. In a vanilla model that is p_u itself (Koren's SVD++); in

@@ -25,7 +25,7 @@ class WRMF(MultiTaskModel):
         embedding_dim: int. Defaults to 50 (paper).
         l2: float. Regularisation weight. Defaults to 0.001.
         confidence: float >= 0. Observed confidence is 1 + `confidence`.
-            Defaults to 3.0.
+            Defaults to 1.0.
         unobserved_weight: float >= 0. Weight of each zero entry.
             Defaults to 1.0.
         zeros: str. "all" or "sampled". Defaults to "all".
@@ -49,7 +49,7 @@ class WRMF(MultiTaskModel):
         num_items: int,
         embedding_dim: int = 50,
         l2: float = 0.001,
-        confidence: float = 3.0,
+        confidence: float = 1.0,
         unobserved_weight: float = 1.0,
         zeros: str = "all",
         **kwargs,
@@ -86,7 +86,7 @@ registry.register(
         space={
             "wide": {
                 "confidence": registry.Choice(
-                    (1.0, 3.0, 10.0, 30.0), default=3.0
+                    (0.3, 1.0, 3.0, 10.0), default=1.0
                 ),
                 "unobserved_weight": registry.Choice(
                     (0.3, 1.0, 3.0), default=1.0

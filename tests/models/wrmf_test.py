@@ -9,9 +9,9 @@ from rnr_keras.evaluation import evaluate_ranking
 from rnr_keras.layers import SVDppRater
 from rnr_keras.layers import SVDRater
 from rnr_keras.layers import WRMFRanker
+from rnr_keras.models import WRMF
 from rnr_keras.models import RnRModel
 from rnr_keras.models import VanillaModel
-from rnr_keras.models import WRMF
 from tests import planted
 from tests.test_case import TestCase
 
@@ -152,7 +152,7 @@ class TestWRMFRegistry:
             "WRMF", "ranker", WRMF, WRMFRanker,
         )
         space = registry.spec("wrmf").space("wide")
-        assert space["confidence"].default == 3.0
+        assert space["confidence"].default == 1.0 == WRMF(2, 3).confidence
         assert registry.label("rnr-wrmf-svdpp") == "RnR(WRMF,SVD++)"
 
     @pytest.mark.parametrize(
