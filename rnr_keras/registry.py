@@ -142,13 +142,7 @@ class Algorithm:
 
     def head_options(self):
         """Names of the head's own constructor arguments."""
-        if self.head is None:
-            return ()
-        return tuple(
-            name
-            for name, parameter in inspect.signature(self.head).parameters.items()
-            if parameter.kind is parameter.POSITIONAL_OR_KEYWORD
-        )
+        return () if self.head is None else arguments_of(self.head)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -188,16 +182,20 @@ class ModelSpec:
 
     def constructor_arguments(self):
         """Names `build_model` accepts as hyperparameters."""
-        names = set(_arguments(self.model_class)) - {
+        names = set(arguments_of(self.model_class)) - {
             "num_users",
             "num_items",
             "ranker",
             "rater",
         }
-        if self.composition is not None:
+        # A composed model's heads, and a single-task model's head, take
+        # their own options through the model.
+        if self.composition is not None or getattr(
+            self.model_class, "head_class", None
+        ):
             for algorithm in self.algorithms:
                 names.update(algorithm.head_options())
-            names.discard("name")
+        names.discard("name")
         return sorted(names)
 
     def build(self, num_users, num_items, **hyperparameters):
@@ -228,12 +226,13 @@ class ModelSpec:
         )
 
 
-def _arguments(cls):
-    return [
+def arguments_of(cls):
+    """The named (positional-or-keyword) constructor arguments of `cls`."""
+    return tuple(
         name
         for name, parameter in inspect.signature(cls).parameters.items()
         if parameter.kind is parameter.POSITIONAL_OR_KEYWORD
-    ]
+    )
 
 
 def register(algorithm):

@@ -8,6 +8,7 @@ from rnr_keras.models.multi_task_model import MultiTaskModel
 from rnr_keras.models.popularity import Popularity
 from rnr_keras.models.recommender import Recommender
 from rnr_keras.models.rnr_model import RnRModel
+from rnr_keras.models.single_task_model import SingleTaskModel
 from rnr_keras.models.svd import SVD
 from rnr_keras.models.svdpp import SVDpp
 from rnr_keras.models.vanilla_model import VanillaModel
@@ -22,6 +23,7 @@ __all__ = [
     "Popularity",
     "Recommender",
     "RnRModel",
+    "SingleTaskModel",
     "SVD",
     "SVDpp",
     "VanillaModel",

@@ -3,12 +3,11 @@
 from rnr_keras import registry
 from rnr_keras.api_export import rnr_export
 from rnr_keras.layers.bpr_ranker import BPRRanker
-from rnr_keras.models.multi_task_model import MultiTaskModel
-from rnr_keras.models.multi_task_model import _reject_head_arguments
+from rnr_keras.models.single_task_model import SingleTaskModel
 
 
 @rnr_export
-class BPR(MultiTaskModel):
+class BPR(SingleTaskModel):
     """Bayesian Personalised Ranking (single-task ranker).
 
     s_ui = p_u . q_i + b_i; for each training interaction (u, i) one
@@ -34,24 +33,7 @@ class BPR(MultiTaskModel):
         Personalized Ranking from Implicit Feedback. UAI 2009.
     """
 
-    def __init__(
-        self,
-        num_users: int,
-        num_items: int,
-        embedding_dim: int = 50,
-        l2: float = 0.001,
-        **kwargs,
-    ):
-        _reject_head_arguments(type(self).__name__, kwargs, alpha=1.0)
-        super().__init__(
-            num_users, num_items, ranker=BPRRanker(name="bpr"), rater=None,
-            embedding_dim=embedding_dim, alpha=1.0, l2=l2,
-            **kwargs,
-        )
-
-    def get_config(self):
-        return self._fixed_heads_config(("embedding_dim", "l2"))
-
+    head_class = BPRRanker
 
 
 registry.register(

@@ -3,12 +3,11 @@
 from rnr_keras import registry
 from rnr_keras.api_export import rnr_export
 from rnr_keras.layers.cdae_ranker import CDAERanker
-from rnr_keras.models.multi_task_model import MultiTaskModel
-from rnr_keras.models.multi_task_model import _reject_head_arguments
+from rnr_keras.models.single_task_model import SingleTaskModel
 
 
 @rnr_export
-class CDAE(MultiTaskModel):
+class CDAE(SingleTaskModel):
     """Collaborative Denoising Auto-Encoder (single-task ranker).
 
     One training example is one user: the user's training row (rebuilt per
@@ -38,30 +37,7 @@ class CDAE(MultiTaskModel):
         Top-N Recommender Systems. WSDM 2016.
     """
 
-    def __init__(
-        self,
-        num_users: int,
-        num_items: int,
-        embedding_dim: int = 50,
-        l2: float = 0.001,
-        corruption: float = 0.2,
-        hidden_activation: str = "relu",
-        **kwargs,
-    ):
-        _reject_head_arguments(type(self).__name__, kwargs, alpha=1.0)
-        super().__init__(
-            num_users, num_items,
-            ranker=CDAERanker(corruption, hidden_activation, name="cdae"),
-            rater=None, embedding_dim=embedding_dim, alpha=1.0, l2=l2,
-            **kwargs,
-        )
-        self.corruption = self.ranker.corruption
-        self.hidden_activation = self.ranker.hidden_activation
-
-    def get_config(self):
-        return self._fixed_heads_config(
-            ("embedding_dim", "l2", "corruption", "hidden_activation")
-        )
+    head_class = CDAERanker
 
 
 registry.register(

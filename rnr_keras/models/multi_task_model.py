@@ -62,22 +62,6 @@ def _num_replicas():
     return float(tf.distribute.get_strategy().num_replicas_in_sync)
 
 
-def _reject_head_arguments(cls_name, kwargs, alpha):
-    """Single-task models fix their heads; refuse arguments that disagree."""
-    given = kwargs.pop("alpha", alpha)
-    if given is None or float(given) != alpha:
-        raise ValueError(
-            f"{cls_name} is single-task: its `alpha` is {alpha}. "
-            f"Received: alpha={given!r}"
-        )
-    for key in ("ranker", "rater", "post_consumption", "activation"):
-        if key in kwargs:
-            raise ValueError(
-                f"{cls_name} fixes its heads and takes no `{key}`. "
-                f"Received: {key}={kwargs[key]!r}"
-            )
-
-
 @rnr_export
 class MultiTaskModel(Recommender):
     """Ranker R and rater P on shared user and item embeddings U and I.
@@ -386,12 +370,6 @@ class MultiTaskModel(Recommender):
             self.user_embedding(users), self.item_embedding(items), items
         )
         return ops.convert_to_numpy(self.rater.rate(self.context(users), p, q, items))
-
-    def _fixed_heads_config(self, keys):
-        """Config of a subclass that fixes its heads: base args + `keys`."""
-        config = Recommender.get_config(self)
-        config.update({key: getattr(self, key) for key in keys})
-        return config
 
     def get_config(self):
         config = super().get_config()

@@ -3,12 +3,11 @@
 from rnr_keras import registry
 from rnr_keras.api_export import rnr_export
 from rnr_keras.layers.svd_rater import SVDRater
-from rnr_keras.models.multi_task_model import MultiTaskModel
-from rnr_keras.models.multi_task_model import _reject_head_arguments
+from rnr_keras.models.single_task_model import SingleTaskModel
 
 
 @rnr_export
-class SVD(MultiTaskModel):
+class SVD(SingleTaskModel):
     """Biased MF rater: r_hat = mu + b_u + b_i + p_u . q_i.
 
     Trained with squared error on observed ratings (`l2` times |p_u|^2 +
@@ -33,23 +32,7 @@ class SVD(MultiTaskModel):
         Matrix factorization techniques for recommender systems, 2009.
     """
 
-    def __init__(
-        self,
-        num_users: int,
-        num_items: int,
-        embedding_dim: int = 50,
-        l2: float = 0.001,
-        **kwargs,
-    ):
-        _reject_head_arguments(type(self).__name__, kwargs, alpha=0.0)
-        super().__init__(
-            num_users, num_items, ranker=None, rater=SVDRater(name="svd"),
-            embedding_dim=embedding_dim, alpha=0.0, l2=l2,
-            **kwargs,
-        )
-
-    def get_config(self):
-        return self._fixed_heads_config(("embedding_dim", "l2"))
+    head_class = SVDRater
 
 
 registry.register(

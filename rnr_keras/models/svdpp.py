@@ -3,12 +3,11 @@
 from rnr_keras import registry
 from rnr_keras.api_export import rnr_export
 from rnr_keras.layers.svdpp_rater import SVDppRater
-from rnr_keras.models.multi_task_model import MultiTaskModel
-from rnr_keras.models.multi_task_model import _reject_head_arguments
+from rnr_keras.models.single_task_model import SingleTaskModel
 
 
 @rnr_export
-class SVDpp(MultiTaskModel):
+class SVDpp(SingleTaskModel):
     """SVD++ rater: r_hat = mu + b_u + b_i + q_i . (p_u + |N(u)|^-1/2 sum y_j).
 
     SVD with implicit feedback: N(u) are the items u has in the training
@@ -38,23 +37,7 @@ class SVDpp(MultiTaskModel):
         Collaborative Filtering Model. KDD 2008.
     """
 
-    def __init__(
-        self,
-        num_users: int,
-        num_items: int,
-        embedding_dim: int = 50,
-        l2: float = 0.001,
-        **kwargs,
-    ):
-        _reject_head_arguments(type(self).__name__, kwargs, alpha=0.0)
-        super().__init__(
-            num_users, num_items, ranker=None, rater=SVDppRater(name="svdpp"),
-            embedding_dim=embedding_dim, alpha=0.0, l2=l2,
-            **kwargs,
-        )
-
-    def get_config(self):
-        return self._fixed_heads_config(("embedding_dim", "l2"))
+    head_class = SVDppRater
 
 
 registry.register(

@@ -3,12 +3,11 @@
 from rnr_keras import registry
 from rnr_keras.api_export import rnr_export
 from rnr_keras.layers.wrmf_ranker import WRMFRanker
-from rnr_keras.models.multi_task_model import MultiTaskModel
-from rnr_keras.models.multi_task_model import _reject_head_arguments
+from rnr_keras.models.single_task_model import SingleTaskModel
 
 
 @rnr_export
-class WRMF(MultiTaskModel):
+class WRMF(SingleTaskModel):
     """Weighted regularised matrix factorisation (single-task ranker).
 
     s_ui = p_u . q_i; squared loss toward 1 on the training pairs, with
@@ -43,37 +42,7 @@ class WRMF(MultiTaskModel):
         Datasets. ICDM 2008.
     """
 
-    def __init__(
-        self,
-        num_users: int,
-        num_items: int,
-        embedding_dim: int = 50,
-        l2: float = 0.001,
-        confidence: float = 1.0,
-        unobserved_weight: float = 1.0,
-        zeros: str = "all",
-        **kwargs,
-    ):
-        _reject_head_arguments(type(self).__name__, kwargs, alpha=1.0)
-        super().__init__(
-            num_users, num_items,
-            ranker=WRMFRanker(
-                confidence=confidence,
-                unobserved_weight=unobserved_weight,
-                zeros=zeros,
-                name="wrmf",
-            ),
-            rater=None, embedding_dim=embedding_dim, alpha=1.0, l2=l2,
-            **kwargs,
-        )
-        self.confidence = self.ranker.confidence
-        self.unobserved_weight = self.ranker.unobserved_weight
-        self.zeros = self.ranker.zeros
-
-    def get_config(self):
-        return self._fixed_heads_config(
-            ("embedding_dim", "l2", "confidence", "unobserved_weight", "zeros")
-        )
+    head_class = WRMFRanker
 
 
 registry.register(
