@@ -107,3 +107,23 @@ def test_cli_quick_real_run(tmp_path, capsys):
 def test_cli_rejects_bad_patience(capsys):
     assert cli.main(["reproduce", "--patience", "-1", "--quiet"]) == 2
     assert "patience" in capsys.readouterr().err
+
+
+def test_default_rows_are_the_papers_then_the_named_algorithms():
+    rows = reproduce.default_rows()
+    assert rows[: len(reproduce.PAPER_ROWS)] == reproduce.PAPER_ROWS
+    for name in ("wrmf", "rnr-wrmf-svd", "svdpp", "rnr-bpr-svdpp", "ease"):
+        assert name in rows
+
+
+def test_each_multi_task_row_is_tested_against_its_ranker_and_vanilla():
+    pairs = reproduce.comparisons(reproduce.default_rows())
+    assert ("rnr-wrmf-svd", "wrmf") in pairs
+    assert ("rnr-bpr-svdpp", "bpr") in pairs
+    assert ("rnr-cdae-svd", "vanilla-cdae-svd") in pairs
+    assert ("vanilla-bpr-svd", "bpr") in pairs
+    # Nothing is compared with a row that is not run.
+    assert reproduce.comparisons(["rnr-wrmf-svd", "svd"]) == ()
+    assert reproduce.comparisons(["rnr-bpr-svd", "vanilla-bpr-svd"]) == (
+        ("rnr-bpr-svd", "vanilla-bpr-svd"),
+    )
