@@ -150,3 +150,22 @@ class TestRegister:
         table = registry.markdown_table()
         for name in registry.names():
             assert f"| `{name}` |" in table
+
+
+class TestPlugins:
+    def test_entry_point_modules_are_imported_on_first_lookup(self, monkeypatch):
+        class Entry:
+            value = "some_package.recommenders"
+
+        imported = []
+        monkeypatch.setattr(registry, "_loaded", False)
+        monkeypatch.setattr(
+            registry.metadata,
+            "entry_points",
+            lambda group: [Entry()] if group == registry.ENTRY_POINT_GROUP else [],
+        )
+        monkeypatch.setattr(registry.importlib, "import_module", imported.append)
+        registry.names()
+        assert imported == [*registry.BUILTIN_MODULES, "some_package.recommenders"]
+        registry.names()  # once only
+        assert len(imported) == len(registry.BUILTIN_MODULES) + 1
