@@ -34,6 +34,10 @@ class PairBatches(BatchKind):
         context = model.context(users)
         user_vectors = model.user_embedding(users)
         item_vectors = model.item_embedding(items)
+        # For ranking losses over every item (WRMF's Gramian term), so
+        # `losses` need not look them up again.
+        context.user_vectors = user_vectors
+        context.item_matrix = model.item_embedding.embeddings
         outputs = {}
         if model.ranker is not None and (model.trains_ranker or not training):
             outputs["rank"] = model.ranker.score(
@@ -57,9 +61,9 @@ class PairBatches(BatchKind):
         context = model.context(users)
         rank_loss = rating_loss = ops.zeros(())
         if model.trains_ranker:
-            # For ranking losses over every item (WRMF's Gramian term).
-            context.user_vectors = model.user_embedding(users)
-            context.item_matrix = model.item_embedding.embeddings
+            if context.user_vectors is None:  # a context `call` did not see
+                context.user_vectors = model.user_embedding(users)
+                context.item_matrix = model.item_embedding.embeddings
             rank_loss = model.ranker.loss(context, y_pred)
         if model.trains_rater:
             rating_loss = model.rater.loss(
