@@ -63,11 +63,6 @@ class Recommender(keras.Model):
         """Whether `score` reads the training data given to `adapt`."""
         return False
 
-    # Kept for callers of the earlier name.
-    @property
-    def scores_from_history(self):
-        return self.uses_history
-
     def check_interactions(self, interactions, argument="interactions"):
         """Raises if `interactions` is not in this model's index space."""
         if (
