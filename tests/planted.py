@@ -66,3 +66,36 @@ def tiny_train(with_ratings=True):
         num_users=3,
         num_items=5,
     )
+
+
+def chain_data(seed=0, num_users=64, num_items=40, length=10):
+    """Users walk a fixed chain of items: i is always followed by i + 1.
+
+    User u starts at a random item s and interacts with s, s + 1, ...,
+    s + length - 1 (mod `num_items`), one per timestamp, with the rows in a
+    random input order (so only the timestamps give the order). Rating =
+    1 + (i % 5): a planted item effect a rater can learn. The held-out
+    (last) item follows from the one before it: a model that learned the
+    order ranks it first, while every item is about equally popular.
+    """
+    rng = np.random.default_rng(seed)
+    starts = rng.integers(0, num_items, size=num_users)
+    steps = np.arange(length)
+    items = ((starts[:, None] + steps) % num_items).reshape(-1)
+    users = np.repeat(np.arange(num_users), length)
+    timestamps = np.tile(steps, num_users) + 100 * users
+    order = rng.permutation(len(users))
+    return Interactions(
+        users[order],
+        items[order],
+        (1 + items % 5)[order].astype(np.float32),
+        timestamps=timestamps[order],
+        num_users=num_users,
+        num_items=num_items,
+    )
+
+
+def chain_split(seed=0):
+    """`all_but_last_one` of `chain_data`: every user holds out a row."""
+    data = chain_data(seed)
+    return all_but_last_one(data, n_users=data.num_users, seed=seed)

@@ -112,7 +112,10 @@ def test_cli_rejects_bad_patience(capsys):
 def test_default_rows_are_the_papers_then_the_named_algorithms():
     rows = reproduce.default_rows()
     assert rows[: len(reproduce.PAPER_ROWS)] == reproduce.PAPER_ROWS
-    for name in ("wrmf", "rnr-wrmf-svd", "svdpp", "rnr-bpr-svdpp", "ease"):
+    for name in (
+        "wrmf", "rnr-wrmf-svd", "svdpp", "rnr-bpr-svdpp", "ease", "transition",
+        "sasrec", "vanilla-sasrec-svd", "rnr-sasrec-svd",
+    ):
         assert name in rows
 
 
@@ -122,6 +125,8 @@ def test_each_multi_task_row_is_tested_against_its_ranker_and_vanilla():
     assert ("rnr-bpr-svdpp", "bpr") in pairs
     assert ("rnr-cdae-svd", "vanilla-cdae-svd") in pairs
     assert ("vanilla-bpr-svd", "bpr") in pairs
+    assert ("rnr-sasrec-svd", "sasrec") in pairs
+    assert ("rnr-sasrec-svd", "vanilla-sasrec-svd") in pairs
     # Nothing is compared with a row that is not run.
     assert reproduce.comparisons(["rnr-wrmf-svd", "svd"]) == ()
     assert reproduce.comparisons(["rnr-bpr-svd", "vanilla-bpr-svd"]) == (

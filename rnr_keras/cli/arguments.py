@@ -96,9 +96,13 @@ def add_dataset_arg(parser):
         action="append",
         default=[],
         help="Keyword argument of `rnr_keras.datasets.load`, VALUE read as "
-        "JSON when it parses, else as a string; repeatable. Only the "
-        "synthetic dataset takes any, e.g. --dataset-arg num_users=150 "
-        "--dataset-arg num_items=80 for a tiny run.",
+        "JSON when it parses, else as a string; repeatable. Every dataset "
+        "takes time_resolution (second, hour, day or week: e.g. "
+        "--dataset-arg time_resolution=day floors timestamps to UTC days "
+        "and shuffles the ties, so a user's ratings of one day have no "
+        "order left); synthetic also takes its generator's arguments, e.g. "
+        "--dataset-arg num_users=150 --dataset-arg num_items=80 for a tiny "
+        "run.",
     )
 
 
@@ -200,24 +204,32 @@ def check_training(args):
         check_at_least("batch_size", args.batch_size, 1)
 
 
+#: `--dataset-arg` keywords every dataset takes (`datasets.load`'s own);
+#: synthetic takes its generator's arguments too.
+COMMON_DATASET_ARGS = ("time_resolution",)
+
+
 def parse_dataset_args(dataset, pairs):
     """The `--dataset-arg KEY=VALUE` pairs as `datasets.load` keywords.
 
-    VALUE is read as JSON when it parses, else kept as a string.
+    VALUE is read as JSON when it parses, else kept as a string. Every
+    dataset takes `COMMON_DATASET_ARGS` (`time_resolution`); synthetic also
+    takes the arguments of `datasets.synthetic`.
 
     Args:
-        dataset: str. The dataset they are for; only "synthetic" takes any.
+        dataset: str. The dataset they are for.
         pairs: list of str. The `KEY=VALUE` texts.
 
     Raises:
-        ValueError: a pair that is not KEY=VALUE, arguments for another
-            dataset than synthetic, or a name `datasets.synthetic` does not
-            take.
+        ValueError: a pair that is not KEY=VALUE, or a name `dataset` does
+            not take (the message lists the ones it takes).
 
     Example:
 
     >>> parse_dataset_args("synthetic", ["num_users=150", "seed=3"])
     {'num_users': 150, 'seed': 3}
+    >>> parse_dataset_args("ml-100k", ["time_resolution=day"])
+    {'time_resolution': 'day'}
     """
     kwargs = {}
     for pair in pairs:
@@ -232,24 +244,21 @@ def parse_dataset_args(dataset, pairs):
             kwargs[key] = json.loads(text)
         except json.JSONDecodeError:
             kwargs[key] = text
-    if kwargs and dataset != "synthetic":
-        raise ValueError(
-            f"Dataset {dataset!r} takes no --dataset-arg; only synthetic "
-            f"does. Received: {', '.join(pairs)}"
-        )
-    if kwargs:
+    known = list(COMMON_DATASET_ARGS)
+    if dataset == "synthetic" and set(kwargs) - set(known):
         # Bad names reach `synthetic` as a TypeError; report them cleanly.
         from rnr_keras.datasets import synthetic
 
-        known = [
+        known += [
             name
             for name in inspect.signature(synthetic).parameters
             if name != "return_traits"
         ]
-        unknown = sorted(set(kwargs) - set(known))
-        if unknown:
-            raise ValueError(
-                f"Unknown --dataset-arg {', '.join(unknown)} for synthetic. "
-                f"Known: {', '.join(known)}"
-            )
+    unknown = sorted(set(kwargs) - set(known))
+    if unknown:
+        only = "" if dataset == "synthetic" else " (only synthetic takes others)"
+        raise ValueError(
+            f"Unknown --dataset-arg {', '.join(unknown)} for {dataset}. "
+            f"Known: {', '.join(known)}{only}"
+        )
     return kwargs

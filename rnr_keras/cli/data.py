@@ -1,4 +1,5 @@
-"""`rnr-keras data info`: a dataset's size, density, ratings, time span.
+"""`rnr-keras data info`: a dataset's size, density, ratings, time span
+and how often a user's interactions tie in time.
 
 Runs without TensorFlow: it only reads the data.
 
@@ -13,6 +14,9 @@ import json
 
 from rnr_keras.cli import arguments
 
+#: The time resolutions whose ties `data info` reports.
+RESOLUTIONS = ("second", "day")
+
 
 def add_parser(subparsers):
     """Adds `data` (with its action `info`) to `subparsers`; returns the
@@ -23,10 +27,15 @@ def add_parser(subparsers):
     )
     info = actions.add_parser(
         "info",
-        help="Print a dataset's size, density, ratings and time span.",
+        help="Print a dataset's size, density, ratings, time span and "
+        "timestamp ties.",
         description="Loads a dataset as `rnr_keras.datasets.load` does and "
-        "prints users, items, ratings, density, the rating histogram and "
-        "the time span (UTC).",
+        "prints users, items, ratings, density, the rating histogram, the "
+        "time span (UTC) and, per second and per UTC day, how often a "
+        "user's interactions share a timestamp: the share of users (with "
+        "2+ interactions) whose last two do, i.e. whose held-out row is "
+        "picked among ties; the share of their interactions in a tie; the "
+        "median over them of interactions per distinct timestamp.",
     )
     arguments.add_dataset(info, positional=True)
     arguments.add_data_dir(info)
@@ -53,6 +62,7 @@ def add_parser(subparsers):
 def run_info(args):
     """Runs `rnr-keras data info` on parsed arguments; returns 0."""
     from rnr_keras.datasets import load
+    from rnr_keras.datasets import order_statistics
 
     data = load(
         args.dataset,
@@ -64,6 +74,7 @@ def run_info(args):
     info["min_interactions"] = args.min_interactions
     info["first_date"] = _utc(info["first_timestamp"])
     info["last_date"] = _utc(info["last_timestamp"])
+    info["order"] = order_statistics(data, RESOLUTIONS)
     if args.json:
         info["rating_histogram"] = {
             str(k): v for k, v in info["rating_histogram"].items()
@@ -83,7 +94,8 @@ def _utc(seconds):
 
 def format_info(info):
     """The text `data info` prints for a `data.info()` summary (with
-    `min_interactions`, `first_date` and `last_date` added)."""
+    `min_interactions`, `first_date`, `last_date` and, optionally, `order`
+    from `rnr_keras.datasets.order_statistics` added)."""
     total = info["ratings"]
     lines = [
         f"dataset           {info['name']}",
@@ -98,4 +110,25 @@ def format_info(info):
     width = max(len(f"{c:,}") for c in info["rating_histogram"].values())
     for value, count in info["rating_histogram"].items():
         lines.append(f"  {value!s:>5}  {count:>{width},}  {count / total:6.1%}")
+    if "order" in info:
+        lines += format_order(info["order"])
     return "\n".join(lines)
+
+
+def format_order(order):
+    """The lines of an `order_statistics` summary: one per resolution."""
+    lines = [
+        f"timestamp ties    (users with 2+ interactions: {order['users']:,})",
+        "  unit    last two tied  rows tied  median per time",
+    ]
+    for resolution, stats in order.items():
+        if resolution == "users":
+            continue
+        if stats is None:
+            lines.append(f"  {resolution:<6}  -")
+            continue
+        lines.append(
+            f"  {resolution:<6}  {stats['last_two_tied']:13.1%}  "
+            f"{stats['tied_rows']:9.1%}  {stats['median_per_time']:15.2f}"
+        )
+    return lines

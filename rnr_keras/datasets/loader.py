@@ -3,12 +3,21 @@
 from rnr_keras.datasets.cleaning import check_min_interactions
 from rnr_keras.datasets.cleaning import clean
 from rnr_keras.datasets.movielens import load_movielens
+from rnr_keras.datasets.time_resolution import check_resolution
+from rnr_keras.datasets.time_resolution import round_timestamps
 from rnr_keras.datasets.yelp import load_yelp
 
 DATASETS = ("ml-100k", "ml-1m", "yelp", "synthetic")
 
 
-def load(name, data_dir=None, download=True, min_interactions=4, **kwargs):
+def load(
+    name,
+    data_dir=None,
+    download=True,
+    min_interactions=4,
+    time_resolution="second",
+    **kwargs,
+):
     """Loads a built-in dataset as clean `Interactions`.
 
     Files are looked for in `data_dir` when given (and only there), else in
@@ -22,7 +31,9 @@ def load(name, data_dir=None, download=True, min_interactions=4, **kwargs):
     Every dataset is cleaned the same way: a (user, item) pair rated more
     than once keeps its latest rating (ties: the later row); users with
     fewer than `min_interactions` ratings are dropped; users and items are
-    then indexed contiguously in ascending raw-id order.
+    then indexed contiguously in ascending raw-id order. A coarser
+    `time_resolution` is applied last, with
+    `round_timestamps(data, time_resolution, seed=0)`.
 
     Args:
         name: str. One of `"ml-100k"`, `"ml-1m"`, `"yelp"`, `"synthetic"`.
@@ -33,6 +44,13 @@ def load(name, data_dir=None, download=True, min_interactions=4, **kwargs):
             when no copy is found. Defaults to `True`.
         min_interactions: int. Fewest interactions a user needs to be kept;
             0 or 1 keeps everyone. Defaults to 4 (the paper's filter).
+        time_resolution: str. `"second"` keeps the timestamps as they are;
+            `"hour"`, `"day"` or `"week"` floors them to that UTC unit and
+            shuffles the rows (seed 0), so that interactions of a user in
+            the same unit have no order left (see
+            `rnr_keras.datasets.round_timestamps`): the held-out "last"
+            row and time-ordered histories then see only that coarser
+            order. Defaults to `"second"`.
         **kwargs: Passed to `rnr_keras.datasets.synthetic` for
             `"synthetic"` (e.g. `num_users`, `seed`); no other dataset takes
             extra arguments.
@@ -56,9 +74,11 @@ def load(name, data_dir=None, download=True, min_interactions=4, **kwargs):
             f"`download` must be a bool. Received: download={download!r}"
         )
     min_interactions = check_min_interactions(min_interactions)
+    time_resolution = check_resolution(time_resolution, arg="time_resolution")
     if kwargs and name != "synthetic":
         raise TypeError(
-            f"Dataset {name!r} takes no extra arguments. Received: "
+            f"Dataset {name!r} takes no extra arguments (only synthetic "
+            "does; every dataset takes `time_resolution`). Received: "
             f"{', '.join(f'{k}={v!r}' for k, v in kwargs.items())}"
         )
     if kwargs.get("return_traits"):
@@ -66,6 +86,11 @@ def load(name, data_dir=None, download=True, min_interactions=4, **kwargs):
             "`load` returns only the data. Call rnr_keras.datasets.synthetic("
             "..., return_traits=True) for the planted traits."
         )
+    data = _load_clean(name, data_dir, download, min_interactions, kwargs)
+    return round_timestamps(data, time_resolution, seed=0)
+
+
+def _load_clean(name, data_dir, download, min_interactions, kwargs):
     if name in ("ml-100k", "ml-1m"):
         return load_movielens(
             name,

@@ -4,6 +4,8 @@ from rnr_keras.inputs.interaction_history import InteractionHistory
 from rnr_keras.inputs.pipelines import dataset_for
 from rnr_keras.inputs.pipelines import pair_dataset
 from rnr_keras.inputs.pipelines import sample_negatives
+from rnr_keras.inputs.pipelines import sequence_dataset
+from rnr_keras.inputs.pipelines import sequence_windows
 from rnr_keras.inputs.pipelines import user_dataset
 
 __all__ = [
@@ -11,5 +13,7 @@ __all__ = [
     "dataset_for",
     "pair_dataset",
     "sample_negatives",
+    "sequence_dataset",
+    "sequence_windows",
     "user_dataset",
 ]

@@ -15,7 +15,9 @@ class InteractionHistory:
     model's config nor in its weights, so a `.keras` file or preset never
     carries the training interactions, and a model's config does not depend
     on the training data's size. Stored as compressed-sparse rows
-    (`indptr`, `items`, `ratings`).
+    (`indptr`, `items`, `ratings`), and for sequence models each user's row
+    also in time order (`recent`): by timestamp, ties in input order, the
+    same rule as the protocol's "last" interaction.
 
     Args:
         interactions: `Interactions`. The training data.
@@ -47,6 +49,16 @@ class InteractionHistory:
         self.counts = ops.convert_to_tensor(
             np.diff(indptr).astype(np.float32)
         )
+        # The same rows in time order (ties: input order), for `recent`.
+        positions = np.arange(len(interactions))
+        order = np.lexsort(
+            (positions, interactions.timestamps, interactions.users)
+        )
+        self._sequence_items_np = interactions.items[order].astype(np.int32)
+        self.sequence_items = ops.convert_to_tensor(self._sequence_items_np)
+        self.sequence_ratings = ops.convert_to_tensor(
+            interactions.ratings[order].astype(np.float32)
+        )
 
     def __len__(self):
         return self.size
@@ -77,6 +89,44 @@ class InteractionHistory:
         index = ops.stack([row, items], axis=1)
         ones = ops.ones(ops.shape(items), dtype="float32")
         return ops.scatter(index, ones, shape), ops.scatter(index, ratings, shape)
+
+    def recent(self, users, length):
+        """The last `length` training items of `users`, in time order.
+
+        Left-padded: a user with fewer items gets `-1` (rating 0) in the
+        first slots, so position `length - 1` always holds the user's
+        latest item. Vectorised: no loop over users.
+
+        Args:
+            users: int tensor `(B,)`.
+            length: int. Items per user.
+
+        Returns:
+            `(items, ratings)`: int32 and float32 tensors `(B, length)`.
+
+        Example:
+
+        >>> from rnr_keras.datasets import Interactions
+        >>> data = Interactions(users=[0, 0, 1], items=[1, 2, 0],
+        ...                     timestamps=[20, 10, 5])
+        >>> items, _ = InteractionHistory(data).recent(np.array([0, 1]), 3)
+        >>> ops.convert_to_numpy(items).tolist()
+        [[-1, 2, 1], [-1, -1, 0]]
+        """
+        users = ops.cast(users, "int32")
+        starts = ops.take(self.indptr, users)
+        ends = ops.take(self.indptr, users + 1)
+        offsets = ops.arange(-length, 0, dtype="int32")
+        positions = ops.expand_dims(ends, 1) + offsets
+        valid = positions >= ops.expand_dims(starts, 1)
+        safe = ops.where(valid, positions, 0)
+        items = ops.where(valid, ops.take(self.sequence_items, safe), -1)
+        ratings = ops.where(valid, ops.take(self.sequence_ratings, safe), 0.0)
+        return items, ratings
+
+    def sequences(self):
+        """Host-side time-ordered rows: `(indptr, items)` NumPy arrays."""
+        return self._indptr_np, self._sequence_items_np
 
     def user_counts(self, users):
         """float32 `(B,)`: training interactions of each of `users`."""

@@ -7,6 +7,9 @@ Two kinds of batch, used by the `BatchKind` strategies of the models:
   vectorised over the batch, inside the graph).
 - rows: `{"user"}`, one user per example; the model rebuilds the user's
   row from the history it stores (so no dense user x item matrix exists).
+- sequences: `({"user", "sequence", "target"[, "negative"]}, ratings)`,
+  one window of a user's time-ordered training items per example (see
+  `sequence_dataset`).
 
 Each epoch draws a fresh permutation and fresh negatives; both are a pure
 function of `seed` and the epoch number, so two runs with the same seed see
@@ -21,6 +24,7 @@ from rnr_keras.validation import check_positive_int
 #: Default batch sizes, chosen on ML-1M-sized data (see benchmarks/).
 PAIRS_BATCH_SIZE = 1024
 ROWS_BATCH_SIZE = 64
+SEQUENCES_BATCH_SIZE = 128
 
 
 def _epoch_batches(n, batch_size, shuffle, seed, make_epoch, drop_remainder=False):
@@ -59,7 +63,10 @@ def _epoch_batches(n, batch_size, shuffle, seed, make_epoch, drop_remainder=Fals
         full, rest = divmod(n, batch_size)
         out = tf.data.Dataset.from_tensor_slices(
             tf.nest.map_structure(
-                lambda t: tf.reshape(t[: full * batch_size], [full, batch_size]),
+                lambda t: tf.reshape(
+                    t[: full * batch_size],
+                    tf.concat([[full, batch_size], tf.shape(t)[1:]], 0),
+                ),
                 epoch,
             )
         )
@@ -245,6 +252,126 @@ def user_dataset(
         seed,
         lambda order, _: {"user": tf.gather(users, order)},
     )
+
+
+def sequence_windows(train, max_length):
+    """Each user's time-ordered training items cut into windows.
+
+    A user's items (by timestamp, ties in input order) `s_0 .. s_{n-1}`
+    give the windows ending at `n, n - L, n - 2L, ...` (`L = max_length`):
+    each holds `L + 1` items, left-padded with -1, so every transition
+    `s_t -> s_{t+1}` is a target exactly once and the latest window (the
+    one that matters most for the held-out item) is always whole. No dense
+    user x item matrix is made; vectorised over users.
+
+    Args:
+        train: `Interactions`.
+        max_length: int. L, the items a window feeds the encoder.
+
+    Returns:
+        `(users, items, ratings)`: int32 `(W,)`, int32 `(W, L + 1)` and
+        float32 `(W, L + 1)` NumPy arrays (rating 0 at pads).
+
+    Example:
+
+    >>> from rnr_keras.datasets import Interactions
+    >>> train = Interactions(users=[0, 0, 0, 0], items=[5, 6, 7, 8],
+    ...                      num_items=9)
+    >>> users, items, _ = sequence_windows(train, max_length=2)
+    >>> users.tolist(), items.tolist()
+    ([0, 0], [[6, 7, 8], [-1, 5, 6]])
+    """
+    max_length = check_positive_int("max_length", max_length)
+    positions = np.arange(len(train))
+    order = np.lexsort((positions, train.timestamps, train.users))
+    items = train.items[order]
+    ratings = train.ratings[order]
+    counts = train.user_counts()
+    indptr = np.zeros(train.num_users + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    # A user with n items has n - 1 transitions: ceil((n - 1) / L) windows.
+    windows = np.where(counts > 1, -(-(counts - 1) // max_length), 0)
+    users = np.repeat(np.arange(train.num_users), windows)
+    first = np.cumsum(windows) - windows
+    rank = np.arange(len(users)) - np.repeat(first, windows)
+    ends = np.repeat(indptr[1:], windows) - rank * max_length
+    offsets = np.arange(-max_length - 1, 0)
+    window_positions = ends[:, None] + offsets
+    valid = window_positions >= np.repeat(indptr[:-1], windows)[:, None]
+    safe = np.where(valid, window_positions, 0)
+    return (
+        users.astype(np.int32),
+        np.where(valid, items[safe], -1).astype(np.int32),
+        np.where(valid, ratings[safe], 0.0).astype(np.float32),
+    )
+
+
+def sequence_dataset(
+    train,
+    max_length: int,
+    batch_size: int = SEQUENCES_BATCH_SIZE,
+    negatives: bool = False,
+    shuffle: bool = True,
+    seed: int = 0,
+):
+    """Batches of windows of users' time-ordered training items.
+
+    Each example is one window of `sequence_windows`: the encoder reads
+    `sequence` (the first L items) and is trained to predict, at every
+    position, the next item, `target` (the last L); pads are -1 in both.
+
+    Args:
+        train: `Interactions`. Training data.
+        max_length: int. L, items per window.
+        batch_size: int. Windows per batch. Defaults to 128.
+        negatives: bool. Whether to add a `"negative"` item per position,
+            drawn uniformly from the catalogue (for the one-negative binary
+            loss; it may hit an item of the user's history with
+            probability ~ history / catalogue). Defaults to `False`.
+        shuffle: bool. Whether to reshuffle every epoch. Defaults to `True`.
+        seed: int. Seed of shuffling and sampling. Defaults to 0.
+
+    Returns:
+        `tf.data.Dataset` of `({"user", "sequence", "target"[,
+        "negative"]}, ratings)`, `ratings` being the targets' ratings.
+
+    Example:
+
+    >>> from rnr_keras.datasets import Interactions
+    >>> train = Interactions(users=[0, 0, 0, 1, 1], items=[1, 2, 0, 2, 1])
+    >>> x, y = next(iter(sequence_dataset(train, max_length=3,
+    ...                                   shuffle=False)))
+    >>> x["sequence"].numpy().tolist(), x["target"].numpy().tolist()
+    ([[-1, 1, 2], [-1, -1, 2]], [[1, 2, 0], [-1, 2, 1]])
+    """
+    batch_size = check_positive_int("batch_size", batch_size)
+    users, items, ratings = sequence_windows(train, max_length)
+    if len(users) == 0:
+        raise ValueError(
+            "`train` has no user with two or more interactions: a sequence "
+            "model has nothing to learn from"
+        )
+    users = tf.constant(users)
+    sequences = tf.constant(items[:, :-1])
+    targets = tf.constant(items[:, 1:])
+    target_ratings = tf.constant(ratings[:, 1:])
+    num_items = train.num_items
+
+    def make_epoch(order, epoch_seed):
+        target = tf.gather(targets, order)
+        x = {
+            "user": tf.gather(users, order),
+            "sequence": tf.gather(sequences, order),
+            "target": target,
+        }
+        if negatives:
+            x["negative"] = tf.random.stateless_uniform(
+                tf.shape(target), seed=epoch_seed, maxval=num_items,
+                dtype=tf.int32,
+            )
+        return x, tf.gather(target_ratings, order)
+
+    return _epoch_batches(len(users), batch_size, shuffle, seed, make_epoch)
 
 
 def dataset_for(model, train, batch_size=None, shuffle=True, seed=0):

@@ -6,6 +6,8 @@ from rnr_keras.layers.head_context import HeadContext
 from rnr_keras.layers.post_consumption import PostConsumption
 from rnr_keras.layers.ranker import Ranker
 from rnr_keras.layers.rater import Rater
+from rnr_keras.layers.sasrec_ranker import SASRecRanker
+from rnr_keras.layers.sequence_ranker import SequenceRanker
 from rnr_keras.layers.svd_rater import SVDRater
 from rnr_keras.layers.svdpp_rater import SVDppRater
 from rnr_keras.layers.wrmf_ranker import WRMFRanker
@@ -17,6 +19,8 @@ __all__ = [
     "PostConsumption",
     "Ranker",
     "Rater",
+    "SASRecRanker",
+    "SequenceRanker",
     "SVDRater",
     "SVDppRater",
     "WRMFRanker",

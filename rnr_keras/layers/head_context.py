@@ -18,17 +18,22 @@ class HeadContext:
         item_matrix: tensor `(M, d)` or `None`. The ranker's whole item
             matrix Q, for losses over every item (WRMF's Gramian). The
             pair batches set both in `losses`.
+        sequence: int tensor `(B, L)` or `None`. The items a sequence
+            ranker encodes, in time order, left-padded with -1; the
+            sequence batches set it to the batch's windows. `None` reads
+            the users' latest training items (`recent`).
     """
 
     def __init__(
         self, users, history=None, owner="The model", user_vectors=None,
-        item_matrix=None,
+        item_matrix=None, sequence=None,
     ):
         self.users = users
         self.history = history
         self.owner = owner
         self.user_vectors = user_vectors
         self.item_matrix = item_matrix
+        self.sequence = sequence
         self._cache = {}
 
     def _require(self, what):
@@ -71,4 +76,17 @@ class HeadContext:
         return self._cached(
             "counts",
             lambda: self._require("user counts").user_counts(self.users),
+        )
+
+    def recent(self, length):
+        """int `(B, length)`: the items to encode, in time order, -1 pads.
+
+        The batch's `sequence` when set (training windows), else each
+        user's latest `length` training items (scoring).
+        """
+        if self.sequence is not None:
+            return self.sequence
+        return self._cached(
+            ("recent", length),
+            lambda: self._require("user sequences").recent(self.users, length)[0],
         )

@@ -30,6 +30,9 @@ class BatchKind(abc.ABC):
     default_batch_size = None
     #: Whether XLA can compile this kind's training step.
     jit_compatible = True
+    #: Whether the model's user matrix U gives the user vectors (False for
+    #: sequence rankers, whose user vector encodes the user's items).
+    uses_user_embedding = True
 
     _KINDS = {}
 
@@ -51,6 +54,10 @@ class BatchKind(abc.ABC):
     @abc.abstractmethod
     def dataset(self, model, train, batch_size=None, shuffle=True, seed=0):
         """The training `tf.data.Dataset` of `model` on `train`."""
+
+    def user_vectors(self, model, context, training=False):
+        """`(B, d)` user vectors p_u for scoring: U's rows by default."""
+        return model.user_embedding(context.users)
 
     @abc.abstractmethod
     def call(self, model, inputs, training=False):

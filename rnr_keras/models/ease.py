@@ -104,6 +104,10 @@ class EASE(Recommender):
     def uses_history(self):
         return True
 
+    @property
+    def scores_from_items(self):
+        return True
+
     def fit_statistics(self, train):
         # Binary X: a repeated (user, item) pair counts once.
         x = scipy.sparse.csr_matrix(

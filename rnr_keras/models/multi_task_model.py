@@ -14,6 +14,7 @@ from rnr_keras.models.batch_kind import BatchKind
 from rnr_keras.models.pair_batches import PairBatches  # noqa: F401 (registers "pairs")
 from rnr_keras.models.recommender import Recommender
 from rnr_keras.models.row_batches import RowBatches  # noqa: F401 (registers "rows")
+from rnr_keras.models.sequence_batches import SequenceBatches  # noqa: F401 (registers "sequences")
 from rnr_keras.validation import check_positive_int
 
 #: Training-set size from which `compile` turns XLA on for pair batches.
@@ -187,6 +188,9 @@ class MultiTaskModel(Recommender):
         )
         self.user_embedding.build((None,))
         self.item_embedding.build((None,))
+        if not self.batch_kind.uses_user_embedding:
+            # A sequence ranker's user vector encodes the user's items.
+            self.user_embedding.trainable = False
         shape = (num_users, num_items, self.embedding_dim)
         for head in (self.ranker, self.rater):
             if head is not None and not head.built:
@@ -238,6 +242,11 @@ class MultiTaskModel(Recommender):
             head is not None and head.uses_history
             for head in (self.ranker, self.rater)
         )
+
+    @property
+    def scores_from_items(self):
+        """True with a sequence ranker: it encodes the user's items."""
+        return self.ranker is not None and not self.batch_kind.uses_user_embedding
 
     @property
     def _lead_head(self):
@@ -353,7 +362,7 @@ class MultiTaskModel(Recommender):
 
     def score_batch(self, users):
         context = self.context(users)
-        user_vectors = self.user_embedding(users)
+        user_vectors = self.batch_kind.user_vectors(self, context)
         item_matrix = self.item_embedding.embeddings
         if self.ranker is not None:
             return self.ranker.score_all(context, user_vectors, item_matrix)
@@ -366,10 +375,13 @@ class MultiTaskModel(Recommender):
             raise ValueError(f"{type(self).__name__} has no rater")
         users = ops.convert_to_tensor(np.asarray(users, dtype=np.int32))
         items = ops.convert_to_tensor(np.asarray(items, dtype=np.int32))
+        context = self.context(users)
         p, q = self.rating_vectors(
-            self.user_embedding(users), self.item_embedding(items), items
+            self.batch_kind.user_vectors(self, context),
+            self.item_embedding(items),
+            items,
         )
-        return ops.convert_to_numpy(self.rater.rate(self.context(users), p, q, items))
+        return ops.convert_to_numpy(self.rater.rate(context, p, q, items))
 
     def get_config(self):
         config = super().get_config()

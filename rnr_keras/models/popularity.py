@@ -46,6 +46,10 @@ class Popularity(Recommender):
     def call(self, inputs, training=False):
         return self.score_batch(inputs["user"])
 
+    @property
+    def scores_from_items(self):
+        return True
+
     def score_batch(self, users):
         return ops.broadcast_to(
             self.counts, (ops.shape(users)[0], self.num_items)

@@ -63,6 +63,15 @@ class Recommender(keras.Model):
         """Whether `score` reads the training data given to `adapt`."""
         return False
 
+    @property
+    def scores_from_items(self):
+        """Whether a user's scores depend on them only through their
+        training items (in time order), not through a learnt per-user
+        weight: such a model scores a user who is not in the training
+        data from their items alone (`recommend_for_items`). True for
+        sequence rankers (SASRec), Transition, EASE and Popularity."""
+        return False
+
     def check_interactions(self, interactions, argument="interactions"):
         """Raises if `interactions` is not in this model's index space."""
         if (
@@ -221,7 +230,101 @@ class Recommender(keras.Model):
         if history is not None:
             row, items, _ = history.entries(ops.convert_to_tensor(users))
             scores[ops.convert_to_numpy(row), ops.convert_to_numpy(items)] = -np.inf
-        k = min(k, self.num_items)
+        return self._top_k(scores, k)
+
+    def recommend_for_items(self, items, k: int = 10, exclude_given: bool = True):
+        """Top-`k` items for users given by their items, without retraining.
+
+        For a user who is not in the training data (or whose latest items
+        are newer than it): their items, oldest first, are scored as if
+        they were the user's training history. Works for models whose
+        scores depend on a user only through their items
+        (`scores_from_items`: SASRec and its multi-task models, Transition,
+        EASE, Popularity); models with a learnt per-user vector raise
+        `ValueError`.
+
+        Args:
+            items: a sequence of item indices (one user, oldest first) or a
+                list of such sequences (one per user).
+            k: int. Items per user. Defaults to 10.
+            exclude_given: bool. Whether to leave out the given items.
+                Defaults to `True`.
+
+        Returns:
+            `(items, scores)` as `recommend`: `(n, k)` arrays, best first
+            (n = 1 for a single sequence).
+
+        Example:
+
+        >>> from rnr_keras.datasets import Interactions
+        >>> from rnr_keras.models import Popularity
+        >>> train = Interactions(users=[0, 1, 1], items=[1, 1, 2])
+        >>> model = Popularity(num_users=2, num_items=3).adapt(train)
+        >>> model.recommend_for_items([1], k=2)[0].tolist()
+        [[2, 0]]
+        """
+        if not self.scores_from_items:
+            raise ValueError(
+                f"{type(self).__name__} scores a user through a learnt "
+                "per-user weight, so it cannot score a user from their items "
+                "alone. `recommend_for_items` works for models that score "
+                "from the items: SASRec (and Vanilla/RnR with it), "
+                "Transition, EASE, Popularity."
+            )
+        k = check_positive_int("k", k)
+        histories = self._item_lists(items)
+        lengths = np.array([len(h) for h in histories], dtype=np.int64)
+        users = np.repeat(np.arange(len(histories)), lengths)
+        flat = np.concatenate(
+            [np.asarray(h, dtype=np.int64) for h in histories]
+            + [np.zeros(0, dtype=np.int64)]
+        )
+        given = Interactions(
+            users,
+            flat,
+            num_users=len(histories),
+            num_items=self.num_items,
+        )
+        saved = self.interaction_history, self._context
+        self.interaction_history, self._context = InteractionHistory(given), None
+        try:
+            batch = ops.convert_to_tensor(np.arange(len(histories), dtype=np.int32))
+            scores = np.array(ops.convert_to_numpy(self.score_batch(batch)))
+        finally:
+            self.interaction_history, self._context = saved
+        if exclude_given and len(flat):
+            scores[users, flat] = -np.inf
+        return self._top_k(scores, k)
+
+    def _item_lists(self, items):
+        """`items` as a list of int lists, checked against the catalogue."""
+        if isinstance(items, np.ndarray) and items.ndim == 1:
+            items = [items]
+        items = list(items)
+        if not items or np.ndim(items[0]) == 0:
+            items = [items]
+        out = []
+        for user, history in enumerate(items):
+            history = np.asarray(history)
+            if history.ndim != 1 or (
+                len(history) and not np.issubdtype(history.dtype, np.integer)
+            ):
+                raise ValueError(
+                    "`items` must be item indices, one sequence per user. "
+                    f"Received for user {user}: {history.tolist()!r}"
+                )
+            bad = history[(history < 0) | (history >= self.num_items)]
+            if len(bad):
+                raise ValueError(
+                    f"`items` holds {int(bad[0])} (user {user}), outside "
+                    f"[0, {self.num_items})"
+                )
+            out.append(history.astype(np.int64))
+        return out
+
+    @staticmethod
+    def _top_k(scores, k):
+        k = min(k, scores.shape[1])
         top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
         top_scores = np.take_along_axis(scores, top, axis=1)
         order = np.argsort(-top_scores, axis=1, kind="stable")

@@ -1,5 +1,6 @@
 import argparse
 
+import numpy as np
 import pytest
 
 from rnr_keras import registry
@@ -162,7 +163,12 @@ class TestParseDatasetArgs:
             ("synthetic", ["=3"], "must be KEY=VALUE"),
             ("synthetic", ["1x=3"], "must be KEY=VALUE"),
             ("synthetic", ["users=3"], "Unknown --dataset-arg users for synthetic"),
-            ("ml-100k", ["seed=1"], "Dataset 'ml-100k' takes no --dataset-arg"),
+            ("ml-100k", ["seed=1"], "Unknown --dataset-arg seed for ml-100k"),
+            (
+                "yelp",
+                ["time_resolution=day", "num_users=5", "b=1"],
+                "Unknown --dataset-arg b, num_users for yelp",
+            ),
         ],
     )
     def test_errors(self, dataset, pairs, words):
@@ -172,3 +178,54 @@ class TestParseDatasetArgs:
     def test_unknown_lists_the_known_names(self):
         with pytest.raises(ValueError, match="Known: .*num_users"):
             arguments.parse_dataset_args("synthetic", ["users=3"])
+
+    @pytest.mark.parametrize("dataset", DATASETS)
+    def test_time_resolution_for_every_dataset(self, dataset):
+        assert arguments.parse_dataset_args(
+            dataset, ["time_resolution=day"]
+        ) == {"time_resolution": "day"}
+
+    def test_time_resolution_beside_synthetic_arguments(self):
+        assert arguments.parse_dataset_args(
+            "synthetic", ["time_resolution=hour", "num_users=20"]
+        ) == {"time_resolution": "hour", "num_users": 20}
+
+    def test_other_datasets_list_what_they_take(self):
+        with pytest.raises(ValueError) as info:
+            arguments.parse_dataset_args("ml-100k", ["num_users=3"])
+        message = str(info.value)
+        assert "num_users" in message
+        assert "Known: time_resolution (only synthetic takes others)" in message
+
+    def test_synthetic_lists_time_resolution_too(self):
+        with pytest.raises(ValueError, match="Known: time_resolution, num_users"):
+            arguments.parse_dataset_args("synthetic", ["users=3"])
+
+    def test_parsed_arguments_load(self, tmp_path):
+        # What the CLI hands `datasets.load` (through `runs.make_split`)
+        # is accepted there for a real-file dataset.
+        from rnr_keras import datasets
+        from rnr_keras import runs
+
+        (tmp_path / "u.data").write_text(
+            "".join(f"1\t{i}\t4\t{874965000 + i}\n" for i in range(1, 6))
+            + "".join(f"2\t{i}\t3\t{875051000 + i}\n" for i in range(1, 6))
+        )
+        kwargs = arguments.parse_dataset_args(
+            "ml-100k", ["time_resolution=day"]
+        )
+        data, split = runs.make_split(
+            "ml-100k", data_dir=str(tmp_path), dataset_args=kwargs
+        )
+        assert set((data.timestamps % 86400).tolist()) == {0}
+        expected = datasets.load(
+            "ml-100k", data_dir=str(tmp_path), time_resolution="day"
+        )
+        np.testing.assert_array_equal(data.items, expected.items)
+        assert len(split.val) + len(split.test) == 2
+
+    def test_help_names_time_resolution(self, capsys):
+        with pytest.raises(SystemExit):
+            _parser(arguments.add_dataset_arg).parse_args(["--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert "time_resolution=day" in text

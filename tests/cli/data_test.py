@@ -45,6 +45,11 @@ class TestDataInfo:
         assert "1970-01-02 00:00:00 .. 1970-01-04 00:00:00" in out
         assert "      4  2   50.0%" in out
         assert "      5  1   25.0%" in out
+        # User 1 rates twice on 1970-01-02 (different seconds), user 2 on
+        # two days: no tie at second resolution, one user's at day.
+        assert "timestamp ties    (users with 2+ interactions: 2)" in out
+        assert "  second           0.0%       0.0%             1.00" in out
+        assert "  day             50.0%      50.0%             1.50" in out
 
     def test_json_summary(self, u_data_dir, capsys):
         status = cli.main(
@@ -67,6 +72,15 @@ class TestDataInfo:
         assert info["first_date"] == "1970-01-02 00:00:00"
         assert info["last_timestamp"] == 259200
         assert info["min_interactions"] == 0
+        assert info["order"] == {
+            "users": 2,
+            "second": {
+                "last_two_tied": 0.0, "tied_rows": 0.0, "median_per_time": 1.0,
+            },
+            "day": {
+                "last_two_tied": 0.5, "tied_rows": 0.5, "median_per_time": 1.5,
+            },
+        }
 
     def test_missing_data_is_one_line_and_status_2(self, tmp_path, capsys):
         status = cli.main(
@@ -158,6 +172,28 @@ def test_format_info_hand_made_summary():
     ]
 
 
+def test_format_info_with_order_statistics():
+    info = {
+        "name": "toy", "min_interactions": 0, "users": 3, "items": 5,
+        "ratings": 4, "density": 0.5, "first_date": "a", "last_date": "b",
+        "rating_histogram": {5: 4},
+        "order": {
+            "users": 1234,
+            "second": {
+                "last_two_tied": 0.44, "tied_rows": 0.7577,
+                "median_per_time": 2.0,
+            },
+            "day": None,
+        },
+    }
+    assert data.format_info(info).splitlines()[-4:] == [
+        "timestamp ties    (users with 2+ interactions: 1,234)",
+        "  unit    last two tied  rows tied  median per time",
+        "  second          44.0%      75.8%             2.00",
+        "  day     -",
+    ]
+
+
 class TestRealData:
     def test_ml_100k_through_rnr_data_dir(
         self, real_data_dir, capsys, monkeypatch
@@ -169,3 +205,5 @@ class TestRealData:
         assert "items             1,682\n" in out
         assert "ratings           100,000\n" in out
         assert "1997-09-20 03:05:10 .. 1998-04-22 23:10:38" in out
+        assert "  second          44.0%      75.8%             2.00" in out
+        assert "  day             94.2%      99.6%            38.00" in out
