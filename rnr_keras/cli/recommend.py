@@ -1,4 +1,5 @@
-"""`rnr-keras recommend`: a zoo preset's top-k items for one raw user id.
+"""`rnr-keras recommend`: a zoo preset's top-k items for one raw user id,
+or for a new user given by the items they just consumed (`--items`).
 
 Presets ship no training history (see `rnr_keras.zoo`): `recommend` loads
 the preset with `data="auto"`, rebuilding it from the dataset found in
@@ -9,9 +10,16 @@ and the output says so); models that read the history to score (CDAE,
 SVD++, EASE and their multi-task pairs) fail with a message saying where
 to put the data.
 
+With `--items 50,172,133` (raw item ids, oldest first) the user need not
+be in the training data: models that score a user from their items alone
+(SASRec and its multi-task models, Transition, EASE, Popularity; see
+`Recommender.recommend_for_items`) recommend without retraining and
+without the dataset; the given items are left out.
+
 Example:
 
     $ rnr-keras recommend --preset rnr-bpr-svd_ml-100k --user 196 -k 5
+    $ rnr-keras recommend --preset sasrec_ml-100k --items 50,172,133
 """
 
 import json
@@ -47,11 +55,19 @@ def add_parser(subparsers):
         help="A shipped preset's name (see rnr_keras.zoo.list(); "
         "$RNR_PRESETS_DIR replaces the shipped folder) or a preset folder.",
     )
-    recommend.add_argument(
+    who = recommend.add_mutually_exclusive_group(required=True)
+    who.add_argument(
         "--user",
         metavar="USER",
-        required=True,
         help="Raw user id, as in the dataset.",
+    )
+    who.add_argument(
+        "--items",
+        metavar="ITEM,ITEM,...",
+        help="A new user's items, raw ids oldest first, comma-separated "
+        "(e.g. 50,172,133): recommendations from these items alone, for "
+        "models that score a user from their items (SASRec, Transition, "
+        "EASE, Popularity).",
     )
     recommend.add_argument(
         "-k",
@@ -82,6 +98,8 @@ def run(args):
     metadata = zoo.metadata(path)
     user_ids, item_ids = zoo.id_maps(path)
     name = metadata.get("name", os.path.basename(os.path.normpath(path)))
+    if args.items is not None:
+        return _run_for_items(args, path, metadata, name, item_ids)
     user = raw_id_index(args.user, user_ids, "user", f"preset {name!r}")
 
     model = zoo.load(path, data="auto", data_dir=args.data_dir)
@@ -102,25 +120,7 @@ def run(args):
     ratings = None
     if getattr(model, "trains_rater", False):
         ratings = model.predict_rating([user] * len(items), items)
-    dataset = metadata.get("dataset")
-    titles = {}
-    if dataset in _TITLED_DATASETS:
-        from rnr_keras.datasets import movielens_titles
-
-        titles = movielens_titles(dataset, data_dir=args.data_dir)
-
-    rows = []
-    for rank, (item, score) in enumerate(zip(items, scores), start=1):
-        raw_item = item_ids[item].item()
-        rows.append(
-            {
-                "rank": rank,
-                "item": raw_item,
-                "score": float(score),
-                "rating": None if ratings is None else float(ratings[rank - 1]),
-                "title": titles.get(raw_item),
-            }
-        )
+    rows = _rows(items, scores, ratings, item_ids, _titles(metadata, args.data_dir))
     seen = (
         int(len(model.interaction_history.user_items(user)))
         if exclude_seen
@@ -135,6 +135,75 @@ def run(args):
     }
     if not exclude_seen:
         result["note"] = f"training items not excluded: {missing}"
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(_format_recommendations(result))
+    return 0
+
+
+def _rows(items, scores, ratings, item_ids, titles):
+    """One dict per recommended item: rank, raw id, score, rating, title."""
+    rows = []
+    for rank, (item, score) in enumerate(zip(items, scores), start=1):
+        raw_item = item_ids[item].item()
+        rows.append(
+            {
+                "rank": rank,
+                "item": raw_item,
+                "score": float(score),
+                "rating": None if ratings is None else float(ratings[rank - 1]),
+                "title": titles.get(raw_item),
+            }
+        )
+    return rows
+
+
+def _titles(metadata, data_dir):
+    dataset = metadata.get("dataset")
+    if dataset not in _TITLED_DATASETS:
+        return {}
+    from rnr_keras.datasets import movielens_titles
+
+    return movielens_titles(dataset, data_dir=data_dir)
+
+
+def _run_for_items(args, path, metadata, name, item_ids):
+    """`recommend --items`: a new user given by their items."""
+    from rnr_keras import zoo
+
+    texts = [text.strip() for text in args.items.split(",")]
+    if not all(texts):
+        raise ValueError(
+            "`--items` must be raw item ids separated by commas. Received: "
+            f"--items {args.items!r}"
+        )
+    given = [
+        raw_id_index(text, item_ids, "item", f"preset {name!r}") for text in texts
+    ]
+    # Scoring from given items needs no training data.
+    model = zoo.load(path, data=None)
+    if not model.scores_from_items:
+        raise ValueError(
+            f"Preset {name!r} ({metadata.get('label') or type(model).__name__}"
+            ") scores a user through a learnt per-user vector, so it cannot "
+            "recommend for a user given by items; use a preset of SASRec, "
+            "Transition, EASE or Popularity, or --user."
+        )
+    items, scores = model.recommend_for_items(given, k=args.k)
+    keep = scores[0] > -float("inf")
+    rows = _rows(
+        items[0][keep], scores[0][keep], None, item_ids,
+        _titles(metadata, args.data_dir),
+    )
+    result = {
+        "preset": name,
+        "label": metadata.get("label"),
+        "user": None,
+        "given_items": [item_ids[i].item() for i in given],
+        "training_items_excluded": None,
+        "items": rows,
+    }
     if args.json:
         print(json.dumps(result, indent=2))
     else:
@@ -203,13 +272,19 @@ def raw_id_index(text, raw_ids, kind="user", where="the preset"):
 
 def _format_recommendations(result):
     label = f" ({result['label']})" if result.get("label") else ""
-    excluded = (
-        f"{result['training_items_excluded']} training items excluded."
-        if result["training_items_excluded"] is not None
-        else f"{result['note']}."
-    )
+    if result.get("given_items") is not None:
+        given = result["given_items"]
+        who = f"a new user with items {', '.join(str(i) for i in given)}"
+        excluded = f"the {len(given)} given items excluded."
+    else:
+        who = f"user {result['user']}"
+        excluded = (
+            f"{result['training_items_excluded']} training items excluded."
+            if result["training_items_excluded"] is not None
+            else f"{result['note']}."
+        )
     lines = [
-        f"Top {len(result['items'])} for user {result['user']} from preset "
+        f"Top {len(result['items'])} for {who} from preset "
         f"{result['preset']}{label}; {excluded}"
     ]
     rows = result["items"]

@@ -39,7 +39,8 @@ def add_parser(subparsers):
         "--models", metavar="MODEL", nargs="+", choices=arguments.ModelNames(),
         default=None,
         help="Rows to run: any model names (default: the paper's eight "
-        "rows, then WRMF, RnR(WRMF,SVD), SVD++, RnR(BPR,SVD++) and EASE).",
+        "rows, then WRMF, RnR(WRMF,SVD), SVD++, RnR(BPR,SVD++), EASE, "
+        "Transition, SASRec, Vanilla(SASRec,SVD) and RnR(SASRec,SVD)).",
     )
     command.add_argument(
         "--space", choices=("paper", "wide"), default="paper",

@@ -328,7 +328,10 @@ def sequence_dataset(
             drawn uniformly from the catalogue (for the one-negative binary
             loss; it may hit an item of the user's history with
             probability ~ history / catalogue). Defaults to `False`.
-        shuffle: bool. Whether to reshuffle every epoch. Defaults to `True`.
+        shuffle: bool. Whether to reshuffle every epoch; shuffled epochs
+            drop the last partial batch (one batch shape, one XLA
+            compilation; the windows left over differ every epoch).
+            Defaults to `True`.
         seed: int. Seed of shuffling and sampling. Defaults to 0.
 
     Returns:
@@ -371,7 +374,9 @@ def sequence_dataset(
             )
         return x, tf.gather(target_ratings, order)
 
-    return _epoch_batches(len(users), batch_size, shuffle, seed, make_epoch)
+    return _epoch_batches(
+        len(users), batch_size, shuffle, seed, make_epoch, drop_remainder=shuffle
+    )
 
 
 def dataset_for(model, train, batch_size=None, shuffle=True, seed=0):

@@ -24,6 +24,14 @@ class SASRecRanker(SequenceRanker):
     state at position t scores item i as `h_t . q_i`; the user vector is
     the state at the last position.
 
+    Defaults chosen on ML-100K validation (`all_but_last_one`, all 943
+    users, seed 0, Adam 0.001, early stopping on validation Recall@10 with
+    patience 20): Recall@10 0.2309 at the defaults; 0.2309 with
+    `max_length=200` (1.8x the time), 0.2288 with `dropout=0.5`, the same
+    0.2309 with l2 = 0 or 0.01; 0.1970 with `objective="bce"` (one
+    sampled negative, the original paper's loss) against 0.2309 with the
+    full cross-entropy.
+
     Args:
         max_length: int. L, latest items encoded. Defaults to 50.
         num_blocks: int. Transformer blocks. Defaults to 2 (paper).

@@ -77,7 +77,7 @@ class SequenceRanker(Ranker):
         """The ranking outputs of flat positions for `loss`.
 
         Args:
-            states: `(N, d)` encodings of the positions that have a target.
+            states: `(N, d)` encodings of window positions.
             item_matrix: `(M, d)` item matrix.
             targets: int `(N,)`: the next item at each position.
             negatives: int `(N,)` or `None`: sampled items ("bce").
@@ -95,16 +95,21 @@ class SequenceRanker(Ranker):
         }
 
     def loss(self, context, outputs):
-        """Mean over the positions with a target (`outputs["target"]`)."""
+        """Mean over the positions with a target: `outputs["target"]` (the
+        next items) weighted by `outputs["weight"]` (0 at pads; all 1 when
+        absent)."""
         if self.objective == "softmax":
-            return ops.mean(
-                ops.sparse_categorical_crossentropy(
-                    outputs["target"], outputs["rank"], from_logits=True
-                )
+            per_position = ops.sparse_categorical_crossentropy(
+                outputs["target"], outputs["rank"], from_logits=True
             )
-        return ops.mean(
-            ops.softplus(-outputs["rank"]) + ops.softplus(outputs["rank_negative"])
-        )
+        else:
+            per_position = ops.softplus(-outputs["rank"]) + ops.softplus(
+                outputs["rank_negative"]
+            )
+        weights = outputs.get("weight")
+        if weights is None:
+            return ops.mean(per_position)
+        return ops.sum(weights * per_position) / ops.maximum(ops.sum(weights), 1.0)
 
     def get_config(self):
         config = super().get_config()

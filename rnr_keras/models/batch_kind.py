@@ -55,6 +55,11 @@ class BatchKind(abc.ABC):
     def dataset(self, model, train, batch_size=None, shuffle=True, seed=0):
         """The training `tf.data.Dataset` of `model` on `train`."""
 
+    def training_reads_history(self, model):
+        """Whether a training step reads the data given to `adapt` (its
+        ragged lookups keep XLA off): the model's `uses_history`."""
+        return model.uses_history
+
     def user_vectors(self, model, context, training=False):
         """`(B, d)` user vectors p_u for scoring: U's rows by default."""
         return model.user_embedding(context.users)

@@ -303,7 +303,7 @@ class MultiTaskModel(Recommender):
             history = self.interaction_history
             jit_compile = (
                 self.batch_kind.jit_compatible
-                and not self.uses_history
+                and not self.batch_kind.training_reads_history(self)
                 and history is not None
                 and len(history) >= JIT_MIN_INTERACTIONS
                 and not _has_strategy()

@@ -56,6 +56,12 @@ registry.register(
         model=SASRec,
         head=SASRecRanker,
         space={
+            # The paper's lambda grid is for its factor models; SASRec is
+            # regularised by dropout, and l2 on the target items' rows
+            # changed nothing on ML-100K validation (Recall@10 0.2309 at
+            # l2 = 0, 0.001 and 0.01, seed 0), so the paper space fixes
+            # it and a multi-task row's grid is alpha alone.
+            "paper": {"l2": registry.Choice((0.001,), default=0.001)},
             "wide": {
                 "max_length": registry.Choice((20, 50, 100, 200), default=50),
                 "num_blocks": registry.Choice((1, 2, 3), default=2),

@@ -22,15 +22,14 @@ class SequenceBatches(BatchKind):
       before it (vanilla: `h_t . q + biases`; RnR: `FC(h_t) . FC(q +
       q_dev) + biases`).
     Both losses are means over the window's targets, so `alpha` weighs
-    like with like. The penalty adds, per target, the squared norms of the
+    like with like. Every position of a window is computed and the pads
+    weighted 0, so shapes are static and XLA can compile the step. The penalty adds, per target, the squared norms of the
     item rows it reads (q, q_dev in RnR, the rater's biases); the model's
     user matrix U is not used by sequence rankers and is frozen.
     """
 
     name = "sequences"
     default_batch_size = 128
-    # The targets are gathered by a data-dependent mask.
-    jit_compatible = False
     uses_user_embedding = False
 
     def dataset(self, model, train, batch_size=None, shuffle=True, seed=0):
@@ -45,6 +44,11 @@ class SequenceBatches(BatchKind):
             seed=seed,
         )
 
+    def training_reads_history(self, model):
+        # The windows carry the ranker's input; only a rater that reads
+        # the user's history (SVD++) needs it.
+        return model.rater is not None and model.rater.uses_history
+
     def user_vectors(self, model, context, training=False):
         """The encoding of each user's latest items (the last state)."""
         states = model.ranker.encode(
@@ -53,10 +57,14 @@ class SequenceBatches(BatchKind):
         return states[:, -1, :]
 
     @staticmethod
-    def _flat(x):
-        """Indices of the positions with an input and a target."""
-        valid = ops.logical_and(x["sequence"] >= 0, x["target"] >= 0)
-        return ops.nonzero(ops.reshape(valid, (-1,)))[0]
+    def _positions(x):
+        """Flat `(targets, weights)` of every window position: the next
+        item (0 at pads) and 1 where the input and the target are both
+        items, else 0. Static shapes, so XLA compiles the step."""
+        sequence = ops.reshape(x["sequence"], (-1,))
+        target = ops.reshape(x["target"], (-1,))
+        valid = ops.logical_and(sequence >= 0, target >= 0)
+        return ops.maximum(target, 0), ops.cast(valid, "float32")
 
     def call(self, model, inputs, training=False):
         users = inputs["user"]
@@ -65,19 +73,18 @@ class SequenceBatches(BatchKind):
         item_matrix = model.item_embedding.embeddings
         states = model.ranker.encode(context, item_matrix, training=training)
         length = ops.shape(states)[1]
-        flat = self._flat(inputs)
-        states = ops.take(ops.reshape(states, (-1, ops.shape(states)[2])), flat, axis=0)
-        targets = ops.take(ops.reshape(inputs["target"], (-1,)), flat)
-        outputs = {"target": targets}
+        states = ops.reshape(states, (-1, ops.shape(states)[2]))
+        targets, weights = self._positions(inputs)
+        outputs = {"target": targets, "weight": weights}
         if model.trains_ranker or not training:
             negatives = None
             if "negative" in inputs:
-                negatives = ops.take(ops.reshape(inputs["negative"], (-1,)), flat)
+                negatives = ops.reshape(inputs["negative"], (-1,))
             outputs.update(
                 model.ranker.sequence_outputs(states, item_matrix, targets, negatives)
             )
         if model.rater is not None and (model.trains_rater or not training):
-            rater_context = self.target_context(model, users, length, flat)
+            rater_context = self.target_context(model, users, length)
             p, q = model.rating_vectors(
                 states, ops.take(item_matrix, targets, axis=0), targets
             )
@@ -85,13 +92,10 @@ class SequenceBatches(BatchKind):
         return outputs
 
     @staticmethod
-    def target_context(model, users, length, flat):
-        """A `HeadContext` with one row per target: its user."""
-        per_position = ops.reshape(
-            ops.repeat(ops.expand_dims(users, 1), length, axis=1), (-1,)
-        )
+    def target_context(model, users, length):
+        """A `HeadContext` with one row per window position: its user."""
         return HeadContext(
-            ops.take(per_position, flat),
+            ops.reshape(ops.repeat(ops.expand_dims(users, 1), length, axis=1), (-1,)),
             model.interaction_history,
             owner=type(model).__name__,
         )
@@ -99,16 +103,15 @@ class SequenceBatches(BatchKind):
     def losses(self, model, x, y, y_pred):
         users = x["user"]
         context = model.context(users)
-        flat = self._flat(x)
-        targets = y_pred["target"]
+        targets, weights = y_pred["target"], y_pred["weight"]
         rank_loss = rating_loss = ops.zeros(())
         if model.trains_ranker:
             rank_loss = model.ranker.loss(context, y_pred)
         if model.trains_rater:
-            ratings = ops.take(ops.reshape(y, (-1,)), flat)
-            rating_loss = model.rater.loss(y_pred["rating"], ratings)
-        size = ops.maximum(ops.cast(ops.shape(targets)[0], "float32"), 1.0)
-        weights = ops.ones(ops.shape(targets), dtype="float32") / size
+            rating_loss = model.rater.loss(
+                y_pred["rating"], ops.reshape(y, (-1,)), weights=weights
+            )
+        weights = weights / ops.maximum(ops.sum(weights), 1.0)
         penalty = self.weighted_norms(model.item_embedding.embeddings, targets, weights)
         if model.trains_ranker:
             penalty += model.ranker.penalty(context, weights, targets, weights)
@@ -116,7 +119,7 @@ class SequenceBatches(BatchKind):
             if model.post is not None:
                 penalty += self.weighted_norms(model.post.deviation, targets, weights)
             rater_context = self.target_context(
-                model, users, ops.shape(x["sequence"])[1], flat
+                model, users, ops.shape(x["sequence"])[1]
             )
             penalty += model.rater.penalty(rater_context, weights, targets, weights)
         return rank_loss, rating_loss, penalty

@@ -45,6 +45,8 @@ PRESET_MODELS = (
     "vanilla-cdae-svd",
     "rnr-bpr-svd",
     "rnr-cdae-svd",
+    "sasrec",
+    "rnr-sasrec-svd",
 )
 
 def build_preset(

@@ -22,7 +22,7 @@ NUM_USERS, NUM_ITEMS = ML_USERS, ML_ITEMS
 def _save(name, ml_dir, path):
     data = load("ml-100k", data_dir=ml_dir)
     split = protocol.all_but_last_one(data, n_users=data.num_users, seed=0)
-    kwargs = {} if name == "popularity" else {"embedding_dim": 4}
+    kwargs = {} if name in ("popularity", "transition") else {"embedding_dim": 4}
     model = registry.build_model(name, split.num_users, split.num_items, **kwargs)
     model.adapt(split.train)
     metrics = training.evaluate_model(model, split)
@@ -257,3 +257,57 @@ class TestRawIdIndex:
         assert recommend.raw_id_index("9", ids) == 2
         with pytest.raises(ValueError, match="Unknown item '7.0'"):
             recommend.raw_id_index("7.0", ids, kind="item")
+
+
+class TestRecommendForItems(TestCase):
+    def _items(self, main, capsys, preset, items, *extra):
+        status = main(
+            ["recommend", "--preset", str(preset), "--items", items, "--json", *extra]
+        )
+        captured = capsys.readouterr()
+        return status, captured.out, captured.err
+
+    def test_new_user_from_raw_item_ids(
+        self, main, capsys, ml_dir, tmp_path, monkeypatch
+    ):
+        model, split = _save("transition", ml_dir, tmp_path / "tr")
+        monkeypatch.delenv("RNR_DATA_DIR", raising=False)  # needs no data
+        raw = split.train.item_ids[[4, 9, 2]]
+        status, out, _ = self._items(
+            main, capsys, tmp_path / "tr", ",".join(str(i) for i in raw), "-k", "4"
+        )
+        assert status == 0
+        result = json.loads(out)
+        assert result["user"] is None and result["given_items"] == raw.tolist()
+        items, scores = model.recommend_for_items([4, 9, 2], k=4)
+        keep = np.isfinite(scores[0])
+        assert [r["item"] for r in result["items"]] == (
+            split.train.item_ids[items[0][keep]].tolist()
+        )
+        assert not set(raw.tolist()) & {r["item"] for r in result["items"]}
+
+    def test_text_names_the_given_items(self, main, capsys, ml_dir, tmp_path):
+        _save("popularity", ml_dir, tmp_path / "pop")
+        status = main(["recommend", "--preset", str(tmp_path / "pop"), "--items", "1,2"])
+        out = capsys.readouterr().out
+        assert status == 0
+        assert out.splitlines()[0].startswith(
+            "Top 10 for a new user with items 1, 2 from preset pop"
+        )
+
+    def test_models_with_user_vectors_refuse(self, main, capsys, ml_dir, tmp_path):
+        _save("bpr", ml_dir, tmp_path / "bpr")
+        status, _, err = self._items(main, capsys, tmp_path / "bpr", "1")
+        assert status != 0 and "per-user vector" in err
+
+    def test_unknown_item_is_named(self, main, capsys, ml_dir, tmp_path):
+        _save("popularity", ml_dir, tmp_path / "pop")
+        status, _, err = self._items(main, capsys, tmp_path / "pop", "1,999999")
+        assert status != 0 and "999999" in err
+        status, _, err = self._items(main, capsys, tmp_path / "pop", "1,,2")
+        assert status != 0 and "--items" in err
+
+    def test_user_and_items_exclude_each_other(self, main, capsys, ml_dir, tmp_path):
+        with pytest.raises(SystemExit):
+            main(["recommend", "--preset", "x", "--user", "1", "--items", "2"])
+        assert "not allowed" in capsys.readouterr().err

@@ -34,7 +34,7 @@ METADATA = {
 
 
 PRESET_NAMES = list(build_presets.PRESET_MODELS) + [
-    name for name in ("wrmf", "svdpp", "ease", "rnr-bpr-svdpp")
+    name for name in ("wrmf", "svdpp", "ease", "rnr-bpr-svdpp", "transition")
     if registry.is_model_name(name)
 ]
 
