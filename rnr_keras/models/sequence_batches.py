@@ -23,9 +23,10 @@ class SequenceBatches(BatchKind):
       q_dev) + biases`).
     Both losses are means over the window's targets, so `alpha` weighs
     like with like. Every position of a window is computed and the pads
-    weighted 0, so shapes are static and XLA can compile the step. The penalty adds, per target, the squared norms of the
-    item rows it reads (q, q_dev in RnR, the rater's biases); the model's
-    user matrix U is not used by sequence rankers and is frozen.
+    weighted 0, so shapes are static and XLA can compile the step. The
+    penalty adds, per target, the squared norms of the item rows it reads
+    (q, q_dev in RnR, the rater's biases); the model's user matrix U is
+    not used by sequence rankers and is frozen.
     """
 
     name = "sequences"
