@@ -208,6 +208,10 @@ def load_preset(name_or_path, cls=None, data=AUTO, data_dir=None):
             a model that is not a `cls`, or `data` that is not the data the
             preset was trained on.
     """
+    # The zoo's classes must be registered with Keras before the config
+    # is read; the command line's `import rnr_keras` imports no model.
+    import rnr_keras.models  # noqa: F401
+
     # Any zoo model: the zoo reads models, it does not import their base.
     expected = cls or keras.Model
     path = preset_path(name_or_path)

@@ -311,3 +311,24 @@ class TestRecommendForItems(TestCase):
         with pytest.raises(SystemExit):
             main(["recommend", "--preset", "x", "--user", "1", "--items", "2"])
         assert "not allowed" in capsys.readouterr().err
+
+
+def test_shipped_preset_from_a_fresh_command_line():
+    # `python -m rnr_keras` imports no model up front (fast start): loading
+    # a preset must register the zoo's classes itself.
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        k: v for k, v in os.environ.items()
+        if k not in ("RNR_DATA_DIR", "RNR_PRESETS_DIR")
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "rnr_keras", "recommend", "--preset",
+         "sasrec_ml-100k", "--items", "50,172,133", "-k", "3", "--json"],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = json.loads(result.stdout)["items"]
+    assert len(rows) == 3 and not {50, 172, 133} & {r["item"] for r in rows}
