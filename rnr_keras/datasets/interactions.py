@@ -217,6 +217,17 @@ class Interactions:
             self._csr = (indptr, self.items[order], self.ratings[order])
         return self._csr
 
+    def time_order(self):
+        """Row positions sorted by user, then timestamp, then input order.
+
+        Each user's rows in this order are their history in time; among
+        equal timestamps the row that comes later in the input counts as
+        later (the protocol's rule for "last", which sequence models and
+        `Transition` follow too).
+        """
+        positions = np.arange(len(self))
+        return np.lexsort((positions, self.timestamps, self.users))
+
     def user_counts(self):
         """int64 array `(num_users,)`: interactions per user."""
         return np.bincount(self.users, minlength=self.num_users)

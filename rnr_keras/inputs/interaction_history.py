@@ -50,10 +50,7 @@ class InteractionHistory:
             np.diff(indptr).astype(np.float32)
         )
         # The same rows in time order (ties: input order), for `recent`.
-        positions = np.arange(len(interactions))
-        order = np.lexsort(
-            (positions, interactions.timestamps, interactions.users)
-        )
+        order = interactions.time_order()
         self._sequence_items_np = interactions.items[order].astype(np.int32)
         self.sequence_items = ops.convert_to_tensor(self._sequence_items_np)
         self.sequence_ratings = ops.convert_to_tensor(

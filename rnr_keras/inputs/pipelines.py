@@ -282,8 +282,7 @@ def sequence_windows(train, max_length):
     ([0, 0], [[6, 7, 8], [-1, 5, 6]])
     """
     max_length = check_positive_int("max_length", max_length)
-    positions = np.arange(len(train))
-    order = np.lexsort((positions, train.timestamps, train.users))
+    order = train.time_order()
     items = train.items[order]
     ratings = train.ratings[order]
     counts = train.user_counts()

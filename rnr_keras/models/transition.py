@@ -47,8 +47,7 @@ def successor_counts(train, window, distance_decay):
     an item with itself (a repeated interaction) are left out: they would
     only recommend what the user has seen.
     """
-    positions = np.arange(len(train))
-    order = np.lexsort((positions, train.timestamps, train.users))
+    order = train.time_order()
     users = train.users[order]
     items = train.items[order].astype(np.int64)
     shape = (train.num_items, train.num_items)

@@ -77,10 +77,9 @@ def all_but_last_one(data, n_users=5000, seed=0, val_fraction=0.5):
     if len(data) == 0:
         raise ValueError(f"Cannot split an empty dataset: {data!r}")
 
-    positions = np.arange(len(data))
     # Sorted by user, then time, then input position: each user's last row
     # in this order is their latest interaction, ties going to input order.
-    order = np.lexsort((positions, data.timestamps, data.users))
+    order = data.time_order()
     sorted_users = data.users[order]
     is_last = np.ones(len(order), dtype=bool)
     is_last[:-1] = sorted_users[:-1] != sorted_users[1:]
