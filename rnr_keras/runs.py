@@ -3,8 +3,9 @@
 What `rnr-keras train`, `rnr-keras tune`, `reproduce` and the zoo's
 `build_presets` share, so that each does it the same way:
 
-- `make_split` loads a dataset and splits it with the paper's
-  All-But-Last-One protocol (`split_data` splits data already loaded);
+- `make_split` loads a dataset (or reads your data file) and splits it
+  with the paper's All-But-Last-One protocol (`split_data` splits data
+  already loaded);
 - `run_record` builds the record a run writes (`metrics.json`), which
   `rnr_keras.zoo.save_preset_from_run` turns into a preset's metadata;
 - `save_run` writes the model and the record, each atomically;
@@ -39,7 +40,8 @@ def split_data(data, dataset, n_users=None, seed=0):
 
     Args:
         data: `Interactions`. The loaded dataset.
-        dataset: str. Its name, which sets the default `n_users`.
+        dataset: str or `None`. Its name, which sets the default `n_users`;
+            `None` for data of your own.
         n_users: int, "all" or `None`. Users with a held-out row; `None`
             is the paper's n for `dataset` (5000 on ml-1m, 50000 on yelp)
             and every user elsewhere; "all" is every user. Capped at the
@@ -57,25 +59,71 @@ def split_data(data, dataset, n_users=None, seed=0):
     return protocol.all_but_last_one(data, n_users=n_users, seed=seed)
 
 
-def make_split(dataset, data_dir=None, dataset_args=None, n_users=None, seed=0):
-    """Loads `dataset` and splits it as every command does.
+def make_split(
+    dataset=None,
+    data_dir=None,
+    dataset_args=None,
+    n_users=None,
+    seed=0,
+    data_file=None,
+    columns=None,
+):
+    """Loads `dataset`, or reads `data_file`, and splits it as every
+    command does.
 
     Args:
-        dataset: str. A `rnr_keras.datasets.load` name.
+        dataset: str or `None`. A `rnr_keras.datasets.load` name; `None`
+            with `data_file`. Defaults to `None`.
         data_dir: str or `None`. Folder holding the dataset's files.
             Defaults to `None` (`$RNR_DATA_DIR/<dataset>`, then the cache).
         dataset_args: dict or `None`. Extra `datasets.load` arguments
-            (synthetic only). Defaults to `None`.
-        n_users: int, "all" or `None`. See `split_data`. Defaults to
-            `None`.
+            (`time_resolution`; synthetic takes its generator's too) or,
+            with `data_file`, extra `datasets.read_file` arguments
+            (`rating_scale`, `min_interactions`, `time_resolution`).
+            Defaults to `None`.
+        n_users: int, "all" or `None`. See `split_data`; `None` is every
+            user for a data file. Defaults to `None`.
         seed: int. Seed of the user draw. Defaults to 0.
+        data_file: str, path-like or `None`. Your own CSV, TSV or Parquet
+            file (see `datasets.read_file`), instead of `dataset`. Defaults
+            to `None`.
+        columns: dict or `None`. With `data_file`: the file's column of
+            each role (`user`, `item`, `rating`, `timestamp`), as
+            `datasets.read_file` takes it. Defaults to `None`.
 
     Returns:
         `(data, split)`: the loaded `Interactions` and its `Split`.
+
+    Raises:
+        ValueError: both or neither of `dataset` and `data_file`, or
+            `data_dir` or `columns` beside the wrong one.
     """
     from rnr_keras import datasets
 
-    data = datasets.load(dataset, data_dir=data_dir, **(dataset_args or {}))
+    if data_file is None:
+        if dataset is None:
+            raise ValueError("Give a `dataset` name or a `data_file`")
+        if columns is not None:
+            raise ValueError(
+                "`columns` names a data file's columns; it needs "
+                f"`data_file`. Received: columns={columns!r}"
+            )
+        data = datasets.load(dataset, data_dir=data_dir, **(dataset_args or {}))
+    else:
+        if dataset is not None:
+            raise ValueError(
+                "Give a `dataset` name or a `data_file`, not both. Received: "
+                f"dataset={dataset!r}, data_file={os.fspath(data_file)!r}"
+            )
+        if data_dir is not None:
+            raise ValueError(
+                "`data_dir` is the folder of a named dataset; it does not "
+                f"apply to a data file. Received: data_dir={data_dir!r}, "
+                f"data_file={os.fspath(data_file)!r}"
+            )
+        data = datasets.read_file(
+            data_file, columns=columns, **(dataset_args or {})
+        )
     return data, split_data(data, dataset, n_users=n_users, seed=seed)
 
 
@@ -104,6 +152,8 @@ def run_record(
     *,
     dataset,
     dataset_args=None,
+    data_file=None,
+    columns=None,
     seed=0,
     epochs=100,
     patience=None,
@@ -121,9 +171,17 @@ def run_record(
             `training.evaluate_model`) and `train_seconds`, `epochs`,
             `best_epoch`; uses `history`. `training.fit_model`'s result
             merged with the metrics, or `tuning.tune`'s result, has them.
-        dataset: str. The dataset's name.
-        dataset_args: dict or `None`. Extra `datasets.load` arguments.
-            Defaults to `None` (recorded as `{}`).
+        dataset: str or `None`. The dataset's name; `None` for a data
+            file.
+        dataset_args: dict or `None`. Extra `datasets.load` (or, for a
+            data file, `datasets.read_file`) arguments. Defaults to `None`
+            (recorded as `{}`).
+        data_file: str, path-like or `None`. The data file read instead of
+            a dataset (see `make_split`), recorded as an absolute path with
+            `columns` after `dataset`. Defaults to `None` (neither is
+            recorded).
+        columns: dict or `None`. The data file's columns as given to
+            `make_split`; recorded as `{}` when `None`. Defaults to `None`.
         seed: int. The run's seed. Defaults to 0.
         epochs: int. Most epochs allowed. Defaults to 100.
         patience: int or `None`. Early-stopping patience; `None` is
@@ -135,8 +193,9 @@ def run_record(
 
     Returns:
         dict (JSON-serialisable): `model`, `label`, `val`, `test`,
-        `train_seconds`, `epochs`, `best_epoch`, `dataset`,
-        `dataset_args`, `seed`, `n_users`, `protocol` (the split's
+        `train_seconds`, `epochs`, `best_epoch`, `dataset` (then
+        `data_file` and `columns` for a data file), `dataset_args`, `seed`,
+        `n_users`, `protocol` (the split's
         params), `hyperparameters`, `training` (`max_epochs`, `patience`,
         `batch_size`, `optimizer`, `learning_rate`), `history`, `versions`.
     """
@@ -144,6 +203,12 @@ def run_record(
     from rnr_keras import training
 
     compiled = getattr(model, "optimizer", None)
+    source = {"dataset": dataset}
+    if data_file is not None:
+        # Enough to read the same data again: make_split(data_file=...,
+        # columns=..., dataset_args=...).
+        source["data_file"] = os.path.abspath(os.fspath(data_file))
+        source["columns"] = dict(columns or {})
     return {
         "model": name,
         "label": registry.label(name),
@@ -152,7 +217,7 @@ def run_record(
         "train_seconds": result["train_seconds"],
         "epochs": result["epochs"],
         "best_epoch": result["best_epoch"],
-        "dataset": dataset,
+        **source,
         "dataset_args": dict(dataset_args or {}),
         "seed": seed,
         "n_users": split.params["n_users"],
@@ -195,8 +260,9 @@ def format_results(record):
     val, test = record["val"], record["test"]
     keys = [key for key in val if key != "users"]
     width = max(len(key) for key in keys)
+    data = record["dataset"] or os.path.basename(record.get("data_file", ""))
     lines = [
-        f"{record['label']} on {record['dataset']}, seed {record['seed']}: "
+        f"{record['label']} on {data}, seed {record['seed']}: "
         f"{record['epochs']} epochs (best {record['best_epoch']}), "
         f"{record['train_seconds']:.1f} s training",
         f"{'':6}" + "".join(f"  {key:>{width}}" for key in keys) + "  users",

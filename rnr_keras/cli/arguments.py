@@ -2,17 +2,20 @@
 
 Each option that several commands take is added here, once: the dataset
 and where its files are (`add_dataset`, `add_data_dir`,
-`add_dataset_arg`), the split (`add_n_users`, `add_seed`; `add_split`
-adds all five), the model name (`add_model`, whose choices are read from
-`rnr_keras.registry` only when argparse needs them) and the training
-budget (`add_training`). `parse_dataset_args` and `check_at_least` check
-values argparse cannot.
+`add_dataset_arg`), or your own data file instead (`add_data_file`), the
+split (`add_n_users`, `add_seed`; `add_split` adds them all), the model
+name (`add_model`, whose choices are read from `rnr_keras.registry` only
+when argparse needs them) and the training budget (`add_training`).
+`parse_dataset_args`, `parse_columns` and `check_at_least` check values
+argparse cannot; `data_source` gives the parsed data options as
+`rnr_keras.runs.make_split` takes them.
 
 Nothing here imports TensorFlow or Keras.
 """
 
 import inspect
 import json
+import os
 
 from rnr_keras.datasets import DATASETS
 
@@ -57,13 +60,15 @@ def add_model(parser):
     )
 
 
-def add_dataset(parser, positional=False, default="synthetic"):
-    """Adds `--dataset` (or, with `positional`, DATASET)."""
+def add_dataset(parser, positional=False, default="synthetic", optional=False):
+    """Adds `--dataset` (or, with `positional`, DATASET; with `optional`
+    too, a DATASET that may be left out, `None` then)."""
     if positional:
         parser.add_argument(
             "dataset",
             metavar="DATASET",
             choices=DATASETS,
+            nargs="?" if optional else None,
             help=f"One of: {', '.join(DATASETS)}.",
         )
         return
@@ -74,6 +79,29 @@ def add_dataset(parser, positional=False, default="synthetic"):
         help=f"One of: {', '.join(DATASETS)} (default: %(default)s"
         + (", the embedded offline dataset" if default == "synthetic" else "")
         + ").",
+    )
+
+
+def add_data_file(parser, group=None):
+    """Adds `--data-file PATH` (to `group` when given, e.g. a mutually
+    exclusive group with the dataset) and `--columns ROLE=COLUMN,...`."""
+    (parser if group is None else group).add_argument(
+        "--data-file",
+        metavar="PATH",
+        help="Your own interactions instead of a dataset: a CSV (.csv), TSV "
+        "(.tsv, .tab), either compressed (.gz, .bz2, .xz, .zip), or Parquet "
+        "(.parquet, .pq) file with a header, one row per interaction (see "
+        "rnr_keras.datasets.read_file). Columns user and item are required; "
+        "without a rating column every rating is 1, without a timestamp "
+        "column the row order is the time order.",
+    )
+    parser.add_argument(
+        "--columns",
+        metavar="ROLE=COLUMN,...",
+        help="With --data-file: the file's column of each role (user, item, "
+        "rating, timestamp), e.g. user=userId,item=movieId; a role left out "
+        "reads the column of its own name, if any; rating= (empty) reads no "
+        "rating.",
     )
 
 
@@ -102,7 +130,9 @@ def add_dataset_arg(parser):
         "and shuffles the ties, so a user's ratings of one day have no "
         "order left); synthetic also takes its generator's arguments, e.g. "
         "--dataset-arg num_users=150 --dataset-arg num_items=80 for a tiny "
-        "run.",
+        "run. A --data-file takes those of `rnr_keras.datasets.read_file`: "
+        "time_resolution, min_interactions (default 4) and rating_scale "
+        "(e.g. rating_scale=[1,5]).",
     )
 
 
@@ -130,10 +160,13 @@ def add_seed(parser, what="the split, the initialisation, batching and "
 
 
 def add_split(parser, seed=True, **seed_kwargs):
-    """Adds what `rnr_keras.runs.make_split` takes: `--dataset`,
-    `--data-dir`, `--dataset-arg`, `--n-users` and, with `seed`, `--seed`
-    (`seed_kwargs` go to `add_seed`)."""
-    add_dataset(parser)
+    """Adds what `rnr_keras.runs.make_split` takes: `--dataset` or
+    `--data-file` (with `--columns`), `--data-dir`, `--dataset-arg`,
+    `--n-users` and, with `seed`, `--seed` (`seed_kwargs` go to
+    `add_seed`). Read them with `data_source`."""
+    source = parser.add_mutually_exclusive_group()
+    add_dataset(source)
+    add_data_file(parser, group=source)
     add_data_dir(parser)
     add_dataset_arg(parser)
     add_n_users(parser)
@@ -208,6 +241,9 @@ def check_training(args):
 #: synthetic takes its generator's arguments too.
 COMMON_DATASET_ARGS = ("time_resolution",)
 
+#: `--dataset-arg` keywords a `--data-file` takes (`datasets.read_file`'s).
+DATA_FILE_ARGS = ("time_resolution", "min_interactions", "rating_scale")
+
 
 def parse_dataset_args(dataset, pairs):
     """The `--dataset-arg KEY=VALUE` pairs as `datasets.load` keywords.
@@ -217,7 +253,8 @@ def parse_dataset_args(dataset, pairs):
     takes the arguments of `datasets.synthetic`.
 
     Args:
-        dataset: str. The dataset they are for.
+        dataset: str or `None`. The dataset they are for; `None` for a
+            `--data-file`, which takes `DATA_FILE_ARGS`.
         pairs: list of str. The `KEY=VALUE` texts.
 
     Raises:
@@ -230,6 +267,8 @@ def parse_dataset_args(dataset, pairs):
     {'num_users': 150, 'seed': 3}
     >>> parse_dataset_args("ml-100k", ["time_resolution=day"])
     {'time_resolution': 'day'}
+    >>> parse_dataset_args(None, ["rating_scale=[1,5]"])
+    {'rating_scale': [1, 5]}
     """
     kwargs = {}
     for pair in pairs:
@@ -244,6 +283,14 @@ def parse_dataset_args(dataset, pairs):
             kwargs[key] = json.loads(text)
         except json.JSONDecodeError:
             kwargs[key] = text
+    if dataset is None:
+        unknown = sorted(set(kwargs) - set(DATA_FILE_ARGS))
+        if unknown:
+            raise ValueError(
+                f"Unknown --dataset-arg {', '.join(unknown)} for --data-file. "
+                f"Known: {', '.join(DATA_FILE_ARGS)}"
+            )
+        return kwargs
     known = list(COMMON_DATASET_ARGS)
     if dataset == "synthetic" and set(kwargs) - set(known):
         # Bad names reach `synthetic` as a TypeError; report them cleanly.
@@ -262,3 +309,88 @@ def parse_dataset_args(dataset, pairs):
             f"Known: {', '.join(known)}{only}"
         )
     return kwargs
+
+
+def parse_columns(text):
+    """The `--columns ROLE=COLUMN,...` text as `datasets.read_file`'s
+    `columns`; an empty COLUMN is `None` (the role is not read).
+
+    Roles are checked by `read_file`, which lists them; column names
+    cannot hold commas or `=` here (use `read_file` from Python for those).
+
+    Raises:
+        ValueError: a pair that is not ROLE=COLUMN, or a role given twice.
+
+    Example:
+
+    >>> parse_columns("user=userId,item=movieId,rating=")
+    {'user': 'userId', 'item': 'movieId', 'rating': None}
+    """
+    columns = {}
+    for pair in text.split(","):
+        role, sep, column = pair.partition("=")
+        role, column = role.strip(), column.strip()
+        if not sep or not role or "=" in column:
+            raise ValueError(
+                "`--columns` must be ROLE=COLUMN pairs separated by commas, "
+                f"e.g. user=userId,item=movieId. Received: --columns {text!r}"
+            )
+        if role in columns:
+            raise ValueError(
+                f"`--columns` gives {role} twice. Received: --columns {text!r}"
+            )
+        columns[role] = column or None
+    return columns
+
+
+def data_source(args):
+    """Where a command's data comes from, as keywords of
+    `rnr_keras.runs.make_split` (and of `runs.run_record`): `dataset` and
+    `dataset_args`, plus `data_file` and `columns` for a `--data-file`
+    (`dataset` is `None` then).
+
+    Raises:
+        ValueError: `--columns` without `--data-file`, or a bad
+            `--dataset-arg` or `--columns`.
+
+    Example:
+
+    >>> import argparse
+    >>> args = argparse.Namespace(dataset="synthetic", data_file="r.csv",
+    ...                           columns="user=userId", dataset_arg=[])
+    >>> data_source(args)
+    {'dataset': None, 'dataset_args': {}, 'data_file': 'r.csv', 'columns': {'user': 'userId'}}
+    """
+    pairs = getattr(args, "dataset_arg", None) or []
+    if getattr(args, "data_file", None) is None:
+        if getattr(args, "columns", None) is not None:
+            raise ValueError(
+                "--columns names the columns of a --data-file; give one. "
+                f"Received: --columns {args.columns!r}"
+            )
+        return {
+            "dataset": args.dataset,
+            "dataset_args": parse_dataset_args(args.dataset, pairs),
+        }
+    return {
+        "dataset": None,
+        "dataset_args": parse_dataset_args(None, pairs),
+        "data_file": args.data_file,
+        "columns": None if args.columns is None else parse_columns(args.columns),
+    }
+
+
+def data_name(args):
+    """The dataset's name, or the data file's without folder and endings
+    (`ratings` for `data/ratings.csv.gz`), for default output folders.
+
+    Example:
+
+    >>> import argparse
+    >>> data_name(argparse.Namespace(dataset="synthetic",
+    ...                              data_file="data/ratings.csv.gz"))
+    'ratings'
+    """
+    if getattr(args, "data_file", None) is None:
+        return args.dataset
+    return os.path.basename(os.fspath(args.data_file)).split(".")[0] or "data"

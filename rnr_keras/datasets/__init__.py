@@ -1,5 +1,7 @@
-"""Datasets: MovieLens, Yelp, your own frames, and a seeded synthetic set."""
+"""Datasets: MovieLens, Yelp, your own frames and files, and a seeded
+synthetic set."""
 
+from rnr_keras.datasets.data_file import read_file
 from rnr_keras.datasets.frame import from_frame
 from rnr_keras.datasets.interactions import Interactions
 from rnr_keras.datasets.loader import DATASETS
@@ -18,6 +20,7 @@ __all__ = [
     "load",
     "movielens_titles",
     "order_statistics",
+    "read_file",
     "round_timestamps",
     "synthetic",
 ]

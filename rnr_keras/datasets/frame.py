@@ -11,6 +11,37 @@ from rnr_keras.datasets.cleaning import clean
 _EPOCH = pd.Timestamp(0, tz="UTC")
 
 
+class RowError(ValueError):
+    """`from_frame`'s error for a bad value in one row of the frame.
+
+    The message names the row by position and index label. The attributes
+    let a caller that knows where the rows came from name the row its own
+    way (`rnr_keras.datasets.read_file` gives the file's line).
+
+    Args:
+        message: str. The error message.
+        column: str. The frame's column holding the bad value.
+        position: int. The row's position in the frame (0-based).
+        problem: str. What is wrong, e.g. `"a missing id"`.
+
+    Example:
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"user": ["a", None], "item": [1, 2]})
+    >>> try:
+    ...     from_frame(df, rating=None, timestamp=None)
+    ... except RowError as err:
+    ...     err.column, err.position, err.problem
+    ('user', 1, 'a missing id')
+    """
+
+    def __init__(self, message, column, position, problem):
+        super().__init__(message)
+        self.column = column
+        self.position = position
+        self.problem = problem
+
+
 def from_frame(
     df,
     user="user",
@@ -137,8 +168,11 @@ def _ids(df, column):
     codes, uniques = pd.factorize(df[column], sort=False)
     if (codes < 0).any():
         bad = int(np.flatnonzero(codes < 0)[0])
-        raise ValueError(
-            f"Column {column!r} has a missing id at {_row(df, bad)}."
+        raise RowError(
+            f"Column {column!r} has a missing id at {_row(df, bad)}.",
+            column,
+            bad,
+            "a missing id",
         )
     return codes, np.asarray(uniques)
 
@@ -155,18 +189,24 @@ def _ratings(df, column, scale):
     bad = ~np.isfinite(values)
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
-        raise ValueError(
+        raise RowError(
             f"Column {column!r} has a missing or non-numeric rating at "
-            f"{_row(df, pos)}: {_plain(raw.iloc[pos])!r}"
+            f"{_row(df, pos)}: {_plain(raw.iloc[pos])!r}",
+            column,
+            pos,
+            "a missing or non-numeric rating",
         )
     if scale is not None:
         out = (values < scale[0]) | (values > scale[1])
         if out.any():
             pos = int(np.flatnonzero(out)[0])
-            raise ValueError(
+            allowed = f"rating_scale=({scale[0]:g}, {scale[1]:g})"
+            raise RowError(
                 f"Column {column!r} has rating {_plain(raw.iloc[pos])!r} at "
-                f"{_row(df, pos)}, outside rating_scale="
-                f"({scale[0]:g}, {scale[1]:g})."
+                f"{_row(df, pos)}, outside {allowed}.",
+                column,
+                pos,
+                f"a rating outside {allowed}",
             )
     return values.astype(np.float32)
 
@@ -206,7 +246,10 @@ def _timestamps(df, column):
 def _check_missing(df, column, bad):
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
-        raise ValueError(
+        raise RowError(
             f"Column {column!r} has a missing or unreadable time at "
-            f"{_row(df, pos)}: {_plain(df[column].iloc[pos])!r}"
+            f"{_row(df, pos)}: {_plain(df[column].iloc[pos])!r}",
+            column,
+            pos,
+            "a missing or unreadable time",
         )

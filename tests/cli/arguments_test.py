@@ -64,6 +64,8 @@ class TestSplitOptions:
         args = _parser(arguments.add_split).parse_args([])
         assert vars(args) == {
             "dataset": "synthetic",
+            "data_file": None,
+            "columns": None,
             "data_dir": None,
             "dataset_arg": [],
             "n_users": None,
