@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import tempfile
 
 
@@ -51,3 +52,43 @@ def write_text(path, text, binary=False):
             file.write(text)
 
     write_atomically(path, write)
+
+
+def check_folder_target(path, overwrite=False, what="output"):
+    """Raises `FileExistsError` when `install_folder` would refuse `path`:
+    a file, or a non-empty folder without `overwrite`.
+
+    For callers that work first and write last: check before the work.
+    `what` names the folder in the message (e.g. "preset", "export").
+    """
+    path = os.fspath(path)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise FileExistsError(f"{path!r} exists and is not a folder")
+    if os.path.isdir(path) and os.listdir(path) and not overwrite:
+        raise FileExistsError(
+            f"The {what} folder {path!r} exists and is not empty; pass "
+            "overwrite=True (--overwrite) to replace it"
+        )
+
+
+def install_folder(tmp, path, overwrite=False, what="output"):
+    """Renames the finished folder `tmp` to `path`, atomically.
+
+    A missing or empty `path` takes one rename (which fails, rather than
+    mix two folders, should `path` have filled up meanwhile). A non-empty
+    one is replaced only with `overwrite`: it is moved aside, `tmp` put in
+    its place, then the old one deleted (restored if the rename fails).
+    """
+    if not (os.path.isdir(path) and os.listdir(path)):
+        os.replace(tmp, path)
+        return
+    check_folder_target(path, overwrite, what)
+    parent, base = os.path.split(path)
+    old = tempfile.mkdtemp(prefix=f".{base}.", suffix=".old", dir=parent)
+    os.replace(path, old)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        os.replace(old, path)
+        raise
+    shutil.rmtree(old, ignore_errors=True)

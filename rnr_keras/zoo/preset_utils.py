@@ -47,6 +47,8 @@ import numpy as np
 from keras import ops
 
 from rnr_keras.datasets.interactions import Interactions
+from rnr_keras.io_utils import check_folder_target
+from rnr_keras.io_utils import install_folder
 from rnr_keras.protocol.split import Split
 
 CONFIG_FILE = "config.json"
@@ -577,39 +579,12 @@ def check_target(path, overwrite=False):
 
     For callers that train first and save last: check before training.
     """
-    path = os.fspath(path)
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise FileExistsError(f"{path!r} exists and is not a folder")
-    if os.path.isdir(path) and os.listdir(path) and not overwrite:
-        raise FileExistsError(
-            f"The preset folder {path!r} exists and is not empty; pass "
-            "overwrite=True (--overwrite) to replace it"
-        )
+    check_folder_target(path, overwrite, what="preset")
 
 
 def _install(tmp, path, overwrite):
     """Renames the finished folder `tmp` to `path`, atomically."""
-    if not (os.path.isdir(path) and os.listdir(path)):
-        # A missing or empty `path`: one rename. Should `path` have filled
-        # up meanwhile, the rename fails rather than mix two presets.
-        os.replace(tmp, path)
-        return
-    if not overwrite:
-        raise FileExistsError(
-            f"The preset folder {path!r} exists and is not empty; pass "
-            "overwrite=True to replace it"
-        )
-    # A folder cannot be renamed over a non-empty one: move the old one
-    # aside, put the new one in place, then delete the old one.
-    parent, base = os.path.split(path)
-    old = tempfile.mkdtemp(prefix=f".{base}.", suffix=".old", dir=parent)
-    os.replace(path, old)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        os.replace(old, path)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+    install_folder(tmp, path, overwrite, what="preset")
 
 
 def _save_weights(model, config, path):
