@@ -11,15 +11,18 @@ SVD++, EASE and their multi-task pairs) fail with a message saying where
 to put the data.
 
 With `--items 50,172,133` (raw item ids, oldest first) the user need not
-be in the training data: models that score a user from their items alone
-(SASRec and its multi-task models, Transition, EASE, Popularity; see
-`Recommender.recommend_for_items`) recommend without retraining and
-without the dataset; the given items are left out.
+be in the training data: every zoo model recommends from these items,
+without retraining and without the dataset, the given items left out.
+SASRec, Transition, EASE and Popularity score from the items; BPR, WRMF,
+CDAE, SVD, SVD++ and their Vanilla/RnR models fold the new user in (see
+`Recommender.recommend_for_items`). `--ratings 5,4,5` gives the items'
+ratings, which rater-only presets (SVD, SVD++) fit; others ignore them.
 
 Example:
 
     $ rnr-keras recommend --preset rnr-bpr-svd_ml-100k --user 196 -k 5
     $ rnr-keras recommend --preset sasrec_ml-100k --items 50,172,133
+    $ rnr-keras recommend --preset svd_ml-100k --items 50,172,133 --ratings 5,4,5
 """
 
 import json
@@ -65,9 +68,17 @@ def add_parser(subparsers):
         "--items",
         metavar="ITEM,ITEM,...",
         help="A new user's items, raw ids oldest first, comma-separated "
-        "(e.g. 50,172,133): recommendations from these items alone, for "
-        "models that score a user from their items (SASRec, Transition, "
-        "EASE, Popularity).",
+        "(e.g. 50,172,133): recommendations from these items alone, "
+        "without retraining (sequence and item-based models score the "
+        "items; factor models and CDAE fold the new user in).",
+    )
+    recommend.add_argument(
+        "--ratings",
+        metavar="RATING,RATING,...",
+        help="With --items: the items' ratings, comma-separated, one per "
+        "item (e.g. 5,4,5). Rater-only presets (SVD, SVD++) fit them; "
+        "without, they give the new user the model's mean user's ratings "
+        "(SVD++ still reads the items). Other presets ignore them.",
     )
     recommend.add_argument(
         "-k",
@@ -100,6 +111,8 @@ def run(args):
     name = metadata.get("name", os.path.basename(os.path.normpath(path)))
     if args.items is not None:
         return _run_for_items(args, path, metadata, name, item_ids)
+    if args.ratings is not None:
+        raise ValueError("`--ratings` goes with `--items` (a new user's items)")
     user = raw_id_index(args.user, user_ids, "user", f"preset {name!r}")
 
     model = zoo.load(path, data="auto", data_dir=args.data_dir)
@@ -181,16 +194,16 @@ def _run_for_items(args, path, metadata, name, item_ids):
     given = [
         raw_id_index(text, item_ids, "item", f"preset {name!r}") for text in texts
     ]
+    ratings = _ratings(args.ratings, len(given))
     # Scoring from given items needs no training data.
     model = zoo.load(path, data=None)
     if not model.scores_from_items:
         raise ValueError(
             f"Preset {name!r} ({metadata.get('label') or type(model).__name__}"
-            ") scores a user through a learnt per-user vector, so it cannot "
-            "recommend for a user given by items; use a preset of SASRec, "
-            "Transition, EASE or Popularity, or --user."
+            ") has no way to score a user who is not in the training data "
+            "(no fold-in for its heads); use --user."
         )
-    items, scores = model.recommend_for_items(given, k=args.k)
+    items, scores = model.recommend_for_items(given, k=args.k, ratings=ratings)
     keep = scores[0] > -float("inf")
     rows = _rows(
         items[0][keep], scores[0][keep], None, item_ids,
@@ -201,6 +214,7 @@ def _run_for_items(args, path, metadata, name, item_ids):
         "label": metadata.get("label"),
         "user": None,
         "given_items": [item_ids[i].item() for i in given],
+        "given_ratings": ratings,
         "training_items_excluded": None,
         "items": rows,
     }
@@ -209,6 +223,22 @@ def _run_for_items(args, path, metadata, name, item_ids):
     else:
         print(_format_recommendations(result))
     return 0
+
+
+def _ratings(text, count):
+    """`--ratings` as a list of `count` floats, or `None`."""
+    if text is None:
+        return None
+    try:
+        ratings = [float(value) for value in text.split(",")]
+    except ValueError:
+        ratings = None
+    if ratings is None or len(ratings) != count:
+        raise ValueError(
+            f"`--ratings` must be {count} numbers separated by commas, one "
+            f"per item of --items. Received: --ratings {text!r}"
+        )
+    return ratings
 
 
 def _missing_data(metadata):

@@ -1,6 +1,7 @@
 """Collaborative Denoising Auto-Encoder as a ranking head."""
 
 import keras
+import numpy as np
 from keras import ops
 
 from rnr_keras.api_export import rnr_export
@@ -24,6 +25,9 @@ class CDAERanker(Ranker):
     same reduction as the rater's squared error so `alpha` weighs like with
     like.
 
+    A new user (`fold_in`) is encoded from their given items as the row,
+    uncorrupted as in scoring, with the user node V_u = 0.
+
     Args:
         corruption: float in [0, 1). Input dropout rate. Defaults to 0.2.
         hidden_activation: str. One of "sigmoid", "tanh", "relu",
@@ -40,6 +44,7 @@ class CDAERanker(Ranker):
     batch_kind = "rows"
     needs_negatives = False
     uses_history = True
+    folds_in = True
 
     def __init__(
         self,
@@ -105,6 +110,18 @@ class CDAERanker(Ranker):
         return ops.sum(
             item_weights * ops.sum(ops.square(ops.take(self.encoder, items, axis=0)), axis=1)
         )
+
+    def fold_in(self, context, item_matrix, l2):
+        """Zero user nodes: a new user is their row (the given items).
+
+        The row is the input CDAE encodes, so it needs no solve; the node
+        V_u is regularised toward 0 while the hidden bias, unregularised,
+        carries what all users share, so 0 is the node of a user known
+        only by their items (on the planted test data the mean node of the
+        training users ranks the same).
+        """
+        users = ops.shape(context.users)[0]
+        return np.zeros((users, ops.shape(item_matrix)[1]), dtype=np.float32)
 
     def get_config(self):
         config = super().get_config()

@@ -3,8 +3,47 @@
 import abc
 
 import keras
+import numpy as np
 
 from rnr_keras.api_export import rnr_export
+
+
+def weighted_gramians(weights, vectors):
+    """`(B, d, d)`: sum_m weights[b, m] x_m x_m^T, for the fold-in solves.
+
+    Args:
+        weights: `(B, M)` array.
+        vectors: `(M, d)` array of the x_m.
+
+    Example:
+
+    >>> weighted_gramians(np.array([[1.0, 2.0]]), np.eye(2)).tolist()
+    [[[1.0, 0.0], [0.0, 2.0]]]
+    """
+    weights = np.asarray(weights)
+    batch, (count, dim) = len(weights), vectors.shape
+    scaled = np.swapaxes(weights[:, :, None] * vectors, 1, 2).reshape(-1, count)
+    # One 2-D product: NumPy's stacked matmul is many times slower here.
+    return (scaled @ vectors).reshape(batch, dim, dim)
+
+
+def solve_systems(systems, targets):
+    """`(B, d)`: x_b with systems[b] x_b = targets[b], for the fold-ins.
+
+    The systems are symmetric positive semi-definite (normal equations,
+    Hessians): solved by LU, or, where one is singular (`l2` = 0 and too
+    few items), the minimum-norm solution of them all.
+
+    Example:
+
+    >>> solve_systems(np.array([[[2.0, 0.0], [0.0, 4.0]]]),
+    ...               np.array([[2.0, 2.0]])).tolist()
+    [[1.0, 0.5]]
+    """
+    try:
+        return np.linalg.solve(systems, targets[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        return np.einsum("bde,be->bd", np.linalg.pinv(systems, hermitian=True), targets)
 
 
 @rnr_export
@@ -33,6 +72,10 @@ class Ranker(keras.layers.Layer, abc.ABC):
     - `penalty(context, user_weights, items, item_weights)`: weighted
       squared norms of the ranker's own rows that the batch reads (default
       none).
+    - `fold_in(context, item_matrix, l2)`: optional; `(B, d)` user vectors
+      for users who are not in the training data, from their items alone
+      (`Recommender.recommend_for_items`). A ranker that has it sets
+      `folds_in = True`.
 
     Class attributes a ranker sets:
     - `batch_kind`: the name of the `BatchKind` it trains on, `"pairs"`
@@ -47,6 +90,7 @@ class Ranker(keras.layers.Layer, abc.ABC):
     batch_kind = "pairs"
     needs_negatives = True
     uses_history = False
+    folds_in = False
     default_learning_rate = 0.005
     default_patience = 10
 
@@ -77,3 +121,27 @@ class Ranker(keras.layers.Layer, abc.ABC):
             item_weights: float `(N,)`: their weights.
         """
         return 0.0
+
+    def fold_in(self, context, item_matrix, l2):
+        """User vectors of new users, every item parameter fixed.
+
+        A factor ranker solves for the vector that minimises the new
+        user's part of its training objective (`l2` times |p_u|^2 per
+        interaction included), with I and its own weights fixed: the
+        "fold-in" of a user into a trained model (BPR, WRMF). A ranker
+        that reads the user's items itself needs no solve (CDAE: 0).
+
+        Args:
+            context: `HeadContext` whose `users` are the new users and
+                whose history holds their given items (`context.rows()`).
+            item_matrix: `(M, d)` tensor. The model's item matrix I.
+            l2: float. The weight of |p_u|^2 per interaction in the
+                objective the vectors minimise.
+
+        Returns:
+            float32 `(B, d)` array: the users' vectors p_u, for `score_all`.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} has no `fold_in`: it cannot score a user "
+            "who is not in the training data"
+        )

@@ -28,6 +28,11 @@ class SVDppRater(SVDRater):
     Xavier-initialised), so no random start is needed to break symmetry.
     `mu` and the biases are `SVDRater`'s.
 
+    A new user folds in as in `SVDRater.fold_in`, z_u coming from the
+    given items: with ratings, a ridge fit of [p_u, b_u] on top of z_u;
+    without, z_u alone (p_u = 0, b_u = 0), SVD++'s own representation of
+    a user by their items.
+
     Penalty: the biases as `SVDRater` (b_u^2 + b_i^2 per rating), plus,
     per rating, the MEAN of |y_j|^2 over j in N(u) times the rating's
     weight. Koren's SGD shrinks every y_j of N(u) at each rating, i.e. the
@@ -100,9 +105,12 @@ class SVDppRater(SVDRater):
             items,
         )
 
-    def rate_all(self, context, user_vectors, item_matrix):
+    def rate_all(self, context, user_vectors, item_matrix, user_bias=None):
         return super().rate_all(
-            context, user_vectors + self.implicit_feedback(context), item_matrix
+            context,
+            user_vectors + self.implicit_feedback(context),
+            item_matrix,
+            user_bias=user_bias,
         )
 
     def penalty(self, context, user_weights, items, item_weights):

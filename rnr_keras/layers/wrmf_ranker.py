@@ -2,10 +2,13 @@
 
 import math
 
+import numpy as np
 from keras import ops
 
 from rnr_keras.api_export import rnr_export
 from rnr_keras.layers.ranker import Ranker
+from rnr_keras.layers.ranker import solve_systems
+from rnr_keras.layers.ranker import weighted_gramians
 
 _ZEROS = ("all", "sampled")
 
@@ -44,6 +47,10 @@ class WRMFRanker(Ranker):
       history (`uses_history`); it needs no sampled negatives.
     - "sampled": the pair batch's sampled unseen item j, pulled toward 0
       with weight w (`needs_negatives`).
+
+    A new user folds in (`fold_in`) by the ALS user step of this very
+    objective: the exact minimiser over p_u of the user's part of it, with
+    I fixed (the same closed form as `implicit`'s `recalculate_user`).
 
     The loss is a per-interaction mean over the batch:
     mean_b [c (1 - s_ui)^2 + w (p_u^T G p_u / n_u - s_ui^2)] for "all",
@@ -89,6 +96,7 @@ class WRMFRanker(Ranker):
     batch_kind = "pairs"
     default_learning_rate = 0.002
     default_patience = 20
+    folds_in = True
 
     def __init__(
         self,
@@ -141,6 +149,68 @@ class WRMFRanker(Ranker):
                 context.user_vectors, context.item_matrix
             ) / counts - ops.square(positive)
         return ops.mean(observed + self.unobserved_weight * zero)
+
+    def fold_in(self, context, item_matrix, l2):
+        """The ALS user step of the training objective, for new users.
+
+        Over an epoch user u's examples add up to c sum_{i in N(u)} (1 -
+        s_ui)^2 + w' sum_{j not in N(u)} s_uj^2 + l2 n_u |p_u|^2, with w' =
+        `unobserved_weight` for zeros="all" and, for "sampled" (one
+        uniform unseen negative per example), its expectation w' = w n_u /
+        (M - |N(u)|). Its minimiser with Q fixed solves
+
+            (w' Q^T Q + sum_{i in N(u)} (c - w') q_i q_i^T + l2 n_u Id) p_u
+                = c sum_{i in N(u)} q_i,
+
+        c = 1 + `confidence`: Hu et al.'s user step, `implicit`'s
+        `recalculate_user`. So a training user's own items give back
+        (nearly, as far as training converged) their learnt vector. A
+        repeated item counts once per occurrence, as a repeated training
+        interaction does.
+        """
+        rows = np.asarray(ops.convert_to_numpy(context.rows()), dtype=np.float64)
+        counts = rows.sum(axis=1)
+        weight = np.full(len(rows), self.unobserved_weight)
+        seen = None
+        if self.zeros == "sampled":
+            # The sampler draws only unseen items: the zero term leaves
+            # out each seen item once, however often it was given.
+            seen = (rows > 0).astype(np.float64)
+            weight = weight * counts / np.maximum(rows.shape[1] - seen.sum(axis=1), 1.0)
+        return self.solve_users(
+            rows, item_matrix, 1.0 + self.confidence, weight, l2 * counts, seen=seen
+        )
+
+    @staticmethod
+    def solve_users(rows, item_matrix, confidence, unobserved_weight, ridge, seen=None):
+        """Weighted least squares user vectors (Hu et al.'s user step).
+
+        Minimises, per user b, confidence * sum_i rows[b, i] (1 - p . q_i)^2
+        + w_b * (sum_j (p . q_j)^2 - sum_j seen[b, j] (p . q_j)^2) +
+        ridge_b |p|^2 in closed form, for all users at once (float64;
+        the minimum-norm solution where the system is singular).
+
+        Args:
+            rows: `(B, M)` array. Each user's count of each item.
+            item_matrix: `(M, d)` tensor or array Q.
+            confidence: float. Weight of a given item's (1 - s)^2.
+            unobserved_weight: `(B,)` array. Weight w_b of each zero.
+            ridge: `(B,)` array. Weight of |p|^2.
+            seen: `(B, M)` array or `None`. The entries whose zero term
+                is left out; `None` means `rows`.
+
+        Returns:
+            float32 `(B, d)` array.
+        """
+        q = np.asarray(ops.convert_to_numpy(item_matrix), dtype=np.float64)
+        rows = np.asarray(rows, dtype=np.float64)
+        seen = rows if seen is None else seen
+        w = np.asarray(unobserved_weight, dtype=np.float64)[:, None, None]
+        coefficients = confidence * rows - w[:, :, 0] * seen
+        system = w * (q.T @ q) + weighted_gramians(coefficients, q)
+        system += np.asarray(ridge, dtype=np.float64)[:, None, None] * np.eye(q.shape[1])
+        target = confidence * rows @ q
+        return solve_systems(system, target).astype(np.float32)
 
     def get_config(self):
         config = super().get_config()

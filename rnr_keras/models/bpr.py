@@ -16,6 +16,9 @@ class BPR(SingleTaskModel):
     softplus(-(s_ui - s_uj)) plus `l2` times the squared norms of p_u, q_i
     and q_j.
 
+    A new user (`recommend_for_items`) gets the p_u that minimises this
+    loss on their items, the item weights fixed (`BPRRanker.fold_in`).
+
     Args:
         num_users: int. Number of user indices.
         num_items: int. Number of item indices.

@@ -14,7 +14,8 @@ class CDAE(SingleTaskModel):
     batch from the data given to `adapt`, never a dense user x item
     matrix of the whole dataset) is corrupted by dropout, encoded together
     with the user's own node V_u and decoded into logits over every item.
-    See `CDAERanker`.
+    See `CDAERanker`. A new user (`recommend_for_items`) is encoded from
+    their given items as the row, with the user node 0.
 
     Args:
         num_users: int. Number of user indices.

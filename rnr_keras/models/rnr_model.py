@@ -17,6 +17,9 @@ class RnRModel(MultiTaskModel):
     described in `MultiTaskModel`. `call` returns `{"rank": ..., "rating":
     ...}` and the history records `rank_loss` and `rating_loss`.
 
+    A new user (`recommend_for_items`) is folded into R alone, on the raw
+    U and I that R scores with (see `MultiTaskModel`).
+
     Args:
         num_users: int. Number of user indices.
         num_items: int. Number of item indices.

@@ -14,6 +14,10 @@ class SVD(SingleTaskModel):
     |q_i|^2 per rating); ranks items by predicted rating, as the paper's SVD
     row does. `adapt(train)` sets mu to the training mean rating.
 
+    A new user (`recommend_for_items`) given ratings gets [p_u, b_u] from
+    a ridge fit of them under a prior with the learnt users' spread;
+    given items alone, p_u = b_u = 0 (`SVDRater.fold_in`).
+
     Args:
         num_users: int. Number of user indices.
         num_items: int. Number of item indices.

@@ -17,6 +17,9 @@ class SVDpp(SingleTaskModel):
     times |p_u|^2 + |q_i|^2 + b_u^2 + b_i^2 + mean_{j in N(u)} |y_j|^2 per
     rating (see `SVDppRater`); ranks items by predicted rating, as SVD.
 
+    A new user (`recommend_for_items`) is their items' implicit term, plus,
+    given ratings, the ridge fit of [p_u, b_u] SVD makes.
+
     Args:
         num_users: int. Number of user indices.
         num_items: int. Number of item indices.

@@ -13,6 +13,9 @@ class VanillaModel(MultiTaskModel):
     paper's eq. 2 (see `MultiTaskModel` for the batching and penalty
     details). This is RnR without the item deviations and the tied FC.
 
+    A new user (`recommend_for_items`) is folded into R alone (see
+    `MultiTaskModel`).
+
     Args:
         num_users: int. Number of user indices.
         num_items: int. Number of item indices.

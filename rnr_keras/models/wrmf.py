@@ -18,6 +18,10 @@ class WRMF(SingleTaskModel):
     (see `WRMFRanker`), which reads each user's history count from the
     data given to `adapt`.
 
+    A new user (`recommend_for_items`) gets p_u from the ALS user step of
+    this loss, its `confidence`, `unobserved_weight` and `l2` included
+    (`WRMFRanker.fold_in`).
+
     Args:
         num_users: int. Number of user indices.
         num_items: int. Number of item indices.

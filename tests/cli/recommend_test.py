@@ -295,10 +295,63 @@ class TestRecommendForItems(TestCase):
             "Top 10 for a new user with items 1, 2 from preset pop"
         )
 
-    def test_models_with_user_vectors_refuse(self, main, capsys, ml_dir, tmp_path):
-        _save("bpr", ml_dir, tmp_path / "bpr")
-        status, _, err = self._items(main, capsys, tmp_path / "bpr", "1")
-        assert status != 0 and "per-user vector" in err
+    @pytest.mark.parametrize("name", ["bpr", "wrmf", "cdae", "svdpp", "rnr-bpr-svd"])
+    def test_factor_models_fold_the_new_user_in(
+        self, main, capsys, ml_dir, tmp_path, monkeypatch, name
+    ):
+        model, split = _save(name, ml_dir, tmp_path / name)
+        monkeypatch.delenv("RNR_DATA_DIR", raising=False)  # needs no data
+        raw = split.train.item_ids[[4, 9, 2]]
+        status, out, err = self._items(
+            main, capsys, tmp_path / name, ",".join(str(i) for i in raw), "-k", "5"
+        )
+        assert status == 0, err
+        result = json.loads(out)
+        items, scores = model.recommend_for_items([4, 9, 2], k=5)
+        assert [r["item"] for r in result["items"]] == (
+            split.train.item_ids[items[0]].tolist()
+        )
+        np.testing.assert_allclose(
+            [r["score"] for r in result["items"]], scores[0], rtol=1e-5
+        )
+        assert not set(raw.tolist()) & {r["item"] for r in result["items"]}
+
+    def test_ratings_are_fitted_by_a_rater(self, main, capsys, ml_dir, tmp_path):
+        model, split = _save("svd", ml_dir, tmp_path / "svd")
+        raw = ",".join(str(i) for i in split.train.item_ids[[4, 9, 2]])
+        status, out, _ = self._items(
+            main, capsys, tmp_path / "svd", raw, "--ratings", "5,1,4", "-k", "3"
+        )
+        assert status == 0
+        result = json.loads(out)
+        assert result["given_ratings"] == [5.0, 1.0, 4.0]
+        items, scores = model.recommend_for_items([4, 9, 2], k=3, ratings=[5, 1, 4])
+        assert [r["item"] for r in result["items"]] == (
+            split.train.item_ids[items[0]].tolist()
+        )
+        np.testing.assert_allclose(
+            [r["score"] for r in result["items"]], scores[0], rtol=1e-5
+        )
+
+    def test_bad_ratings_are_named(self, main, capsys, ml_dir, tmp_path):
+        _save("svd", ml_dir, tmp_path / "svd")
+        for ratings in ("5,4", "5,x", "5,,4"):
+            status, _, err = self._items(
+                main, capsys, tmp_path / "svd", "1,2,3", "--ratings", ratings
+            )
+            assert status != 0 and "--ratings" in err and ratings in err
+        status, _, err = _recommend(
+            main, capsys, tmp_path / "svd", 101, "--ratings", "5"
+        )
+        assert status != 0 and "`--ratings` goes with `--items`" in err
+
+    @pytest.mark.parametrize("preset", ["bpr_ml-100k", "svd_ml-100k", "cdae_ml-100k"])
+    def test_shipped_factor_model_presets(self, main, capsys, monkeypatch, preset):
+        monkeypatch.delenv("RNR_PRESETS_DIR", raising=False)  # the shipped ones
+        status, out, err = self._items(main, capsys, preset, "50,172,133", "-k", "3")
+        assert status == 0, err
+        rows = json.loads(out)["items"]
+        assert len(rows) == 3 and not {50, 172, 133} & {r["item"] for r in rows}
 
     def test_unknown_item_is_named(self, main, capsys, ml_dir, tmp_path):
         _save("popularity", ml_dir, tmp_path / "pop")

@@ -22,7 +22,9 @@ from rnr_keras.datasets import Interactions
 from rnr_keras.models import BPR
 from rnr_keras.models import CDAE
 from rnr_keras.models import SVD
+from rnr_keras.models import WRMF
 from rnr_keras.models import RnRModel
+from rnr_keras.models import SVDpp
 from rnr_keras.models import VanillaModel
 from tests import planted
 
@@ -37,6 +39,8 @@ ROWS_BATCH, ROWS_EPOCHS = 16, 30
 RECIPES = {
     "bpr": lambda nu, ni: BPR(nu, ni, embedding_dim=DIM, l2=L2),
     "svd": lambda nu, ni: SVD(nu, ni, embedding_dim=DIM, l2=L2),
+    "svdpp": lambda nu, ni: SVDpp(nu, ni, embedding_dim=DIM, l2=L2),
+    "wrmf": lambda nu, ni: WRMF(nu, ni, embedding_dim=DIM, l2=L2),
     "cdae": lambda nu, ni: CDAE(nu, ni, embedding_dim=DIM, l2=L2),
     "vanilla-bpr": lambda nu, ni: VanillaModel(
         nu, ni, ranker="bpr", embedding_dim=DIM, l2=L2

@@ -202,11 +202,12 @@ class TestSASRecMultiTask(TestCase):
 
 
 class TestRecommendForItems(TestCase):
-    def test_models_with_a_user_vector_refuse(self):
+    def test_models_with_a_user_vector_fold_the_user_in(self):
+        # See fold_in_test.py; a head without a fold-in refuses there.
         model = BPR(num_users=3, num_items=4, embedding_dim=2)
-        assert not model.scores_from_items
-        with pytest.raises(ValueError, match="per-user weight"):
-            model.recommend_for_items([0, 1])
+        assert model.scores_from_items
+        items, _ = model.recommend_for_items([0, 1], k=2)
+        assert sorted(items[0].tolist()) == [2, 3]
 
     def test_bad_items(self):
         train = Interactions(users=[0, 1], items=[1, 2])
