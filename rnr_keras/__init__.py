@@ -41,6 +41,12 @@ def _is_command_line():
 # These import Keras (and TensorFlow) and register the zoo classes. The
 # command line skips them; its commands import what they use.
 if not _is_command_line():
+    if os.environ["KERAS_BACKEND"] == "tensorflow":
+        # TensorFlow's start-up lines (oneDNN, CUDA drivers) go around
+        # TF_CPP_MIN_LOG_LEVEL; see `rnr_keras.tensorflow_logs`.
+        from rnr_keras.tensorflow_logs import import_tensorflow_quietly
+
+        import_tensorflow_quietly()
     from rnr_keras import evaluation  # noqa: E402, F401
     from rnr_keras import inputs  # noqa: E402, F401
     from rnr_keras import layers  # noqa: E402, F401

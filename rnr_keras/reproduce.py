@@ -12,12 +12,16 @@ import collections
 import csv
 import io
 import json
+import logging
 import os
 import time
 
 import numpy as np
 
 from rnr_keras.io_utils import write_text
+
+#: Where each row's start and each trial are logged (level INFO).
+LOGGER = logging.getLogger("rnr_keras.reproduce")
 
 #: The rows of the paper's Table 1, in its order.
 PAPER_ROWS = (
@@ -107,12 +111,15 @@ def reproduce(
     dataset_args=None,
     log=print,
     verbose=0,
+    progress=None,
+    data_file=None,
+    columns=None,
 ):
     """Runs the Table 1 comparison and returns its results (a dict).
 
     Args:
-        dataset: str. A `rnr_keras.datasets.load` name. Defaults to
-            "synthetic".
+        dataset: str. A `rnr_keras.datasets.load` name; not used with
+            `data_file`. Defaults to "synthetic".
         n_users: int or `None`. Held-out users per split; `None` uses the
             paper's n for the dataset, capped at the number of users.
         seeds: ints. One protocol split (and training seed) each.
@@ -129,8 +136,23 @@ def reproduce(
         dataset_args: dict or `None`. Extra `datasets.load` arguments
             (`time_resolution` for every dataset; synthetic takes its
             generator's too).
-        log: callable taking a str, for progress lines. Defaults to print.
+        log: callable taking a str: the data, then one line per finished
+            row and seed. Defaults to print. Each row's start and each
+            trial go to the `rnr_keras.reproduce` logger, each epoch to
+            `rnr_keras.training` (`logging`, level INFO).
         verbose: int. Keras/keras-tuner verbosity per trial. Defaults to 0.
+        progress: callable or `None`. Called once, with the number of
+            trials of the whole job (rows x grid cells x seeds), before
+            the first; it returns a `JobProgress` (or an object with its
+            `advance(score=, label=)` and `close()`), advanced after every
+            trial. Defaults to `None` (no bar).
+        data_file: str, path-like or `None`. Your own data file instead of
+            `dataset` (see `rnr_keras.runs.make_split`); `dataset_args` are
+            then `datasets.read_file` arguments. The results record it (as
+            an absolute path, with `columns`) and `dataset` as `None`.
+            Defaults to `None`.
+        columns: dict or `None`. The data file's column of each role (see
+            `rnr_keras.datasets.read_file`). Defaults to `None`.
     """
     import keras
 
@@ -145,15 +167,25 @@ def reproduce(
     if not seeds:
         raise ValueError("`seeds` must name at least one seed")
     start = time.perf_counter()
+    if data_file is not None:
+        dataset = None  # the file's data; the results record the file
     data, split = runs.make_split(
         dataset,
         data_dir=data_dir,
         dataset_args=dataset_args,
         n_users=n_users,
         seed=seeds[0],
+        data_file=data_file,
+        columns=columns,
     )
     n_users = split.params["n_users"]
     log(f"{data!r}; protocol all_but_last_one, n_users={n_users}, seeds={list(seeds)}")
+    bar = None
+    if progress is not None:
+        bar = progress(
+            len(seeds)
+            * sum(tuning.planned_trials(name, split, space=space) for name in models)
+        )
 
     records = collections.defaultdict(list)  # name -> one record per seed
     reciprocal_ranks = collections.defaultdict(list)
@@ -162,10 +194,20 @@ def reproduce(
             # The data is loaded once; each further seed only splits it.
             split = runs.split_data(data, dataset, n_users=n_users, seed=seed)
         for position, name in enumerate(models, 1):
-            log(
-                f"[seed {seed}] {position}/{len(models)} "
-                f"{registry.label(name)}: grid search on validation"
+            label = registry.label(name)
+            LOGGER.info(
+                f"[seed {seed}] {position}/{len(models)} {label}: grid "
+                "search on validation"
             )
+
+            def on_trial(trial, label=label, seed=seed):
+                LOGGER.info(
+                    f"[seed {seed}] {label} trial {trial['trial_id']}: "
+                    f"val Recall@10 {_score(trial['val_recall_at_10'])}, "
+                    f"{trial['hyperparameters']}"
+                )
+                if bar is not None:
+                    bar.advance(score=trial["val_recall_at_10"], label=label)
             keras.utils.clear_session()
             keras.utils.set_random_seed(seed)
             result, model = tuning.tune(
@@ -178,6 +220,7 @@ def reproduce(
                 seed=seed,
                 verbose=verbose,
                 return_model=True,
+                on_trial=on_trial,
             )
             per_user = evaluation.evaluate_ranking(
                 model, split.test, split.train, k=10, per_user=True
@@ -196,15 +239,23 @@ def reproduce(
                 }
             )
             log(
-                f"[seed {seed}] {registry.label(name)}: test "
-                f"Recall@10 {result['test']['recall@10']:.4f}, MRR@10 "
+                f"[seed {seed}] {label}: val Recall@10 "
+                f"{result['val']['recall@10']:.4f}, test Recall@10 "
+                f"{result['test']['recall@10']:.4f}, MRR@10 "
                 f"{result['test']['mrr@10']:.4f} "
-                f"(hyperparameters {result['best_hyperparameters']}, "
-                f"{result['search_seconds']:.0f} s search)"
+                f"({_hyperparameter_text(result['best_hyperparameters'])}; "
+                f"{_count(len(result['trials']), 'trial')}, "
+                f"{result['search_seconds']:.0f} s)"
             )
+    if bar is not None:
+        bar.close()
 
     results = {
         "dataset": dataset,
+        **({} if data_file is None else {
+            "data_file": os.path.abspath(os.fspath(data_file)),
+            "columns": dict(columns or {}),
+        }),
         "n_users": n_users,
         "seeds": list(seeds),
         "space": space,
@@ -216,6 +267,23 @@ def reproduce(
     if out is not None:
         write_results(results, out)
     return results
+
+
+def _data_name(results):
+    """The dataset's name, or the data file's name for a file run."""
+    return results.get("dataset") or os.path.basename(results.get("data_file") or "")
+
+
+def _count(n, noun):
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _score(value):
+    return "n/a" if value is None else f"{value:.4f}"
+
+
+def _hyperparameter_text(values):
+    return ", ".join(f"{k}={v}" for k, v in values.items()) or "no hyperparameters"
 
 
 def _row(name, seeds):
@@ -280,7 +348,7 @@ def _fmt(mean, std):
 def markdown(results):
     """The results as Markdown tables (rows, then paired tests)."""
     lines = [
-        f"Dataset: {results['dataset']}, n_users={results['n_users']}, "
+        f"Dataset: {_data_name(results)}, n_users={results['n_users']}, "
         f"seeds={results['seeds']}, search space: {results['space']}",
         "",
         "| Model | Recall@10 | MRR@10 | NDCG@10 | RMSE | hyperparameters "
@@ -364,7 +432,7 @@ def _chart(results):
             f"{title} (mean ± std over {n_seeds} seed{'s' if n_seeds > 1 else ''})"
         )
         axis.grid(axis="y", alpha=0.3)
-    figure.suptitle(f"rnr_keras reproduce: {results['dataset']}")
+    figure.suptitle(f"rnr_keras reproduce: {_data_name(results)}")
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110)

@@ -12,6 +12,7 @@ import time
 import keras
 
 from rnr_keras import evaluation
+from rnr_keras.callbacks.epoch_log import EpochLog
 from rnr_keras.registry import build_model  # noqa: F401  (the public name)
 
 MONITOR = "val_recall_at_10"
@@ -89,7 +90,9 @@ def fit_model(
             or "paper" (AdaGrad, lr 0.001). Defaults to "default".
         seed: int. Seed of batching and negative sampling. Defaults to 0.
         verbose: int. Keras verbosity. Defaults to 1.
-        callbacks: extra Keras callbacks, run after the early stopping.
+        callbacks: extra Keras callbacks, run after the early stopping
+            and an `EpochLog` (one line per epoch to the
+            `rnr_keras.training` logger, for log files).
         monitor: str. What early stopping watches, one of `MONITORS`:
             "val_recall_at_10" (the default), "val_mrr_at_10",
             "val_ndcg_at_10", or "val_rmse" (validation RMSE, lower is
@@ -137,7 +140,7 @@ def fit_model(
         epochs=epochs,
         verbose=verbose,
         shuffle=False,  # the dataset reshuffles itself, seeded, each epoch
-        callbacks=[*metrics, stopper, *callbacks],
+        callbacks=[*metrics, stopper, EpochLog(type(model).__name__), *callbacks],
     )
     values = history.history.get(monitor, [])
     pick = max if mode == "max" else min

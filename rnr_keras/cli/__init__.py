@@ -9,7 +9,9 @@ exit status) as its `func`:
   metrics;
 - `tune`: search a model's hyperparameters with keras-tuner;
 - `reproduce`: the paper's Table 1, tuned on validation;
-- `recommend`: a zoo preset's top-k items for a user.
+- `recommend`: a zoo preset's top-k items for a user;
+- `export`: a preset or a trained model as a TensorFlow SavedModel, for
+  TensorFlow Serving.
 
 The options they share come from `arguments`; the work is done by the
 library (`rnr_keras.runs`, `training`, `tuning`, `reproduce`, `zoo`),
@@ -31,6 +33,7 @@ import sys
 
 import rnr_keras
 from rnr_keras.cli import data
+from rnr_keras.cli import export
 from rnr_keras.cli import recommend
 from rnr_keras.cli import reproduce
 from rnr_keras.cli import train
@@ -39,8 +42,14 @@ from rnr_keras.cli import tune
 PROG = "rnr-keras"
 ERROR_STATUS = 2
 
+#: Commands that run without TensorFlow; every other one imports it
+#: first, quietly (`rnr_keras.tensorflow_logs`).
+NO_TENSORFLOW = ("data",)
+#: Commands whose `--help` lists no model names, so it needs no Keras.
+LIGHT_HELP = ("recommend", "export")
+
 #: The command modules, in the order `--help` lists them.
-COMMANDS = (data, train, tune, reproduce, recommend)
+COMMANDS = (data, train, tune, reproduce, recommend, export)
 
 
 def build_parser():
@@ -74,6 +83,16 @@ def main(argv=None):
     >>> main(["data", "info", "synthetic", "--json"])  # doctest: +SKIP
     0
     """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # Before parsing: checking a model name already imports Keras.
+    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    asks_help = "-h" in argv or "--help" in argv
+    if command is not None and command not in NO_TENSORFLOW and not (
+        asks_help and command in LIGHT_HELP
+    ):
+        from rnr_keras.tensorflow_logs import import_tensorflow_quietly
+
+        import_tensorflow_quietly()
     args = build_parser().parse_args(argv)
     try:
         return args.func(args) or 0

@@ -7,10 +7,14 @@ Example:
 
     $ rnr-keras data info ml-100k --data-dir /data/ml-100k
     $ rnr-keras data info synthetic --json
+    $ rnr-keras data info ml-100k --plot ml-100k.png
+    $ rnr-keras data info --data-file ratings.csv --columns user=userId,item=movieId
 """
 
 import datetime
 import json
+import os
+import sys
 
 from rnr_keras.cli import arguments
 
@@ -29,7 +33,8 @@ def add_parser(subparsers):
         "info",
         help="Print a dataset's size, density, ratings, time span and "
         "timestamp ties.",
-        description="Loads a dataset as `rnr_keras.datasets.load` does and "
+        description="Loads a dataset as `rnr_keras.datasets.load` does (or "
+        "reads --data-file as `rnr_keras.datasets.read_file` does) and "
         "prints users, items, ratings, density, the rating histogram, the "
         "time span (UTC) and, per second and per UTC day, how often a "
         "user's interactions share a timestamp: the share of users (with "
@@ -37,7 +42,10 @@ def add_parser(subparsers):
         "picked among ties; the share of their interactions in a tie; the "
         "median over them of interactions per distinct timestamp.",
     )
-    arguments.add_dataset(info, positional=True)
+    # One of them is needed: DATASET may be left out for --data-file.
+    source = info.add_mutually_exclusive_group(required=True)
+    arguments.add_dataset(source, positional=True, optional=True)
+    arguments.add_data_file(info, group=source)
     arguments.add_data_dir(info)
     info.add_argument(
         "--min-interactions",
@@ -55,6 +63,12 @@ def add_parser(subparsers):
     info.add_argument(
         "--json", action="store_true", help="Print the summary as JSON."
     )
+    info.add_argument(
+        "--plot",
+        metavar="FILE.png",
+        help="Also write a PNG: the histogram of interactions per user and "
+        "the item popularity curve (imports matplotlib, not TensorFlow).",
+    )
     info.set_defaults(func=run_info)
     return data
 
@@ -63,13 +77,30 @@ def run_info(args):
     """Runs `rnr-keras data info` on parsed arguments; returns 0."""
     from rnr_keras.datasets import load
     from rnr_keras.datasets import order_statistics
+    from rnr_keras.datasets import read_file
 
-    data = load(
-        args.dataset,
-        data_dir=args.data_dir,
-        download=not args.no_download,
-        min_interactions=args.min_interactions,
-    )
+    if args.data_file is not None:
+        if args.data_dir is not None:
+            raise ValueError(
+                "--data-dir is the folder of a named dataset; it does not "
+                f"apply to --data-file. Received: --data-dir {args.data_dir}"
+            )
+        columns = arguments.data_source(args)["columns"]
+        data = read_file(
+            args.data_file,
+            columns=columns,
+            min_interactions=args.min_interactions,
+        )
+    else:
+        arguments.data_source(args)  # --columns without --data-file fails
+        data = load(
+            args.dataset,
+            data_dir=args.data_dir,
+            download=not args.no_download,
+            min_interactions=args.min_interactions,
+        )
+    if args.plot is not None:
+        _plot(data, args.plot)
     info = data.info()
     info["min_interactions"] = args.min_interactions
     info["first_date"] = _utc(info["first_timestamp"])
@@ -83,6 +114,22 @@ def run_info(args):
         return 0
     print(format_info(info))
     return 0
+
+
+def _plot(data, path):
+    """Writes `data`'s figure (`rnr_keras.plots.data_figure`) to `path`."""
+    from rnr_keras import plots
+    from rnr_keras.io_utils import write_text
+
+    if not path.lower().endswith(".png"):
+        raise ValueError(f"--plot writes a PNG file. Received: --plot {path}")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(
+            f"--plot {path}: the folder {folder} does not exist"
+        )
+    write_text(path, plots.data_figure(data), binary=True)
+    print(f"Wrote {path}", file=sys.stderr)
 
 
 def _utc(seconds):

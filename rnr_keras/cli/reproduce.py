@@ -12,6 +12,10 @@ Example:
 import os
 
 from rnr_keras.cli import arguments
+from rnr_keras.cli import output
+
+#: The log of the whole run, in --out.
+LOG_FILE = "reproduce.log"
 
 
 def add_parser(subparsers):
@@ -61,6 +65,7 @@ def add_parser(subparsers):
         help="Output folder (default: runs/reproduce-<dataset>).",
     )
     arguments.add_quiet(command, "Print only the final table.")
+    output.add_verbose(command)
     command.set_defaults(func=run)
     return command
 
@@ -79,9 +84,9 @@ def run(args):
     arguments.check_at_least("epochs", epochs, 1)
     if patience is not None:
         arguments.check_at_least("patience", patience, 0)
-    out = args.out or os.path.join("runs", f"reproduce-{args.dataset}")
-    results = reproduce.reproduce(
-        dataset=args.dataset,
+    out = args.out or os.path.join("runs", f"reproduce-{arguments.data_name(args)}")
+    options = dict(
+        **arguments.data_source(args),
         n_users=args.n_users,
         seeds=seeds,
         out=out,
@@ -90,17 +95,16 @@ def run(args):
         epochs=epochs,
         patience=patience,
         data_dir=args.data_dir,
-        dataset_args=arguments.parse_dataset_args(
-            args.dataset, args.dataset_arg
-        ),
-        log=(lambda line: None) if args.quiet else (
-            lambda line: print(line, flush=True)
-        ),
-        verbose=0 if args.quiet else 2,
     )
+    with output.job_output(
+        out, LOG_FILE, quiet=args.quiet, verbose=args.verbose
+    ) as (say, progress):
+        results = reproduce.reproduce(
+            **options, log=say, verbose=0, progress=progress
+        )
     print(reproduce.terminal_table(results))
     print(
         f"Wall time {results['wall_seconds']:.0f} s. Wrote results.json, "
-        f"results.csv, results.md and results.png to {out}"
+        f"results.csv, results.md, results.png and {LOG_FILE} to {out}"
     )
     return 0

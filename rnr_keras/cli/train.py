@@ -8,6 +8,8 @@ with `--save-preset DIR`, the preset from `zoo.save_preset_from_run`.
 Example:
 
     $ rnr-keras train rnr-cdae-svd --dataset ml-100k --out runs/rnr
+    $ rnr-keras train bpr --data-file ratings.csv \\
+        --columns user=userId,item=movieId --out runs/mine
     $ rnr-keras train bpr --dataset-arg num_users=150 \\
         --dataset-arg num_items=80 --epochs 2
 """
@@ -18,6 +20,8 @@ from rnr_keras.cli import arguments
 
 #: Constructor arguments a command-line option may set.
 HYPERPARAMETER_OPTIONS = ("alpha", "l2", "embedding_dim")
+#: The training-curves figure, beside model.keras.
+CURVES_FILE = "curves.png"
 
 
 def add_parser(subparsers):
@@ -44,9 +48,10 @@ def add_parser(subparsers):
         "--optimizer",
         choices=("default", "paper"),
         default="default",
-        help="'default': Adam at the model's default rate (0.002 for "
-        "pair-wise rankers such as BPR, 0.005 otherwise); 'paper': AdaGrad, "
-        "lr 0.001 (default: %(default)s).",
+        help="'default': Adam at the model's own rate, its ranker's "
+        "`default_learning_rate` (0.002 for BPR and WRMF and their "
+        "multi-task models, 0.001 for SASRec, 0.005 otherwise); 'paper': "
+        "AdaGrad, lr 0.001 (default: %(default)s).",
     )
     train.add_argument(
         "--alpha",
@@ -70,7 +75,9 @@ def add_parser(subparsers):
     train.add_argument(
         "--out",
         metavar="DIR",
-        help="Output folder (default: runs/<model>-<dataset>-seed<seed>).",
+        help="Output folder (default: runs/<model>-<dataset>-seed<seed>, "
+        "with the data file's name for <dataset>). Made only once the data "
+        "is read.",
     )
     train.add_argument(
         "--save-preset",
@@ -89,14 +96,14 @@ def add_parser(subparsers):
 def run(args):
     """Runs `rnr-keras train` on parsed arguments; returns the exit status."""
     arguments.check_training(args)
-    dataset_args = arguments.parse_dataset_args(args.dataset, args.dataset_arg)
+    source = arguments.data_source(args)
     hyperparameters = {
         key: getattr(args, key)
         for key in HYPERPARAMETER_OPTIONS
         if getattr(args, key) is not None
     }
     out = args.out or os.path.join(
-        "runs", f"{args.model}-{args.dataset}-seed{args.seed}"
+        "runs", f"{args.model}-{arguments.data_name(args)}-seed{args.seed}"
     )
     # Imported on use: they bring in TensorFlow and Keras.
     import keras
@@ -115,9 +122,8 @@ def run(args):
             ) from None
 
     _, split = runs.make_split(
-        args.dataset,
+        **source,
         data_dir=args.data_dir,
-        dataset_args=dataset_args,
         n_users=args.n_users,
         seed=args.seed,
     )
@@ -129,10 +135,14 @@ def run(args):
     made = not os.path.isdir(out)
     os.makedirs(out, exist_ok=True)
     try:
-        record = _fit(args, model, split, dataset_args)
+        record = _fit(args, model, split, source)
         model_path, metrics_path = runs.save_run(model, record, out)
+        saved = [model_path, metrics_path]
+        curves = _write_curves(record, out)
+        if curves:
+            saved.append(curves)
         print(runs.format_results(record))
-        print(f"Saved {model_path} and {metrics_path}")
+        print(f"Saved {', '.join(saved[:-1])} and {saved[-1]}")
         if args.save_preset is not None:
             path = zoo.save_preset_from_run(
                 model, record, split, args.save_preset
@@ -162,14 +172,38 @@ def build(name, split, hyperparameters):
     )
 
 
-def _fit(args, model, split, dataset_args):
-    """Trains and evaluates `model`; returns the metrics.json record."""
+def _write_curves(record, out):
+    """Writes `out/curves.png` (loss and validation metrics per epoch, the
+    chosen epoch marked); returns its path, or `None` for a model that
+    trains no epochs (closed form)."""
+    from rnr_keras import plots
+    from rnr_keras.io_utils import write_text
+
+    history = record.get("history") or {}
+    if not any(len(values) for values in history.values()):
+        return None
+    path = os.path.join(out, CURVES_FILE)
+    data = record.get("dataset") or os.path.basename(record.get("data_file") or "")
+    png = plots.training_curves(
+        history,
+        best_epoch=record.get("best_epoch"),
+        title=f"{record.get('label', record['model'])} on {data}, seed "
+        f"{record.get('seed')}",
+    )
+    write_text(path, png, binary=True)
+    return path
+
+
+def _fit(args, model, split, source):
+    """Trains and evaluates `model`; returns the metrics.json record
+    (`source`: `arguments.data_source(args)`)."""
     from rnr_keras import registry
     from rnr_keras import runs
     from rnr_keras import training
 
     print(
-        f"Training {registry.label(args.model)} on {args.dataset} "
+        f"Training {registry.label(args.model)} on "
+        f"{source['dataset'] or source['data_file']} "
         f"({split.num_users:,} users, {split.num_items:,} items): "
         f"{len(split.train):,} training rows, {len(split.val):,} "
         f"validation, {len(split.test):,} test.",
@@ -190,8 +224,7 @@ def _fit(args, model, split, dataset_args):
         model,
         split,
         {**fit, **training.evaluate_model(model, split)},
-        dataset=args.dataset,
-        dataset_args=dataset_args,
+        **source,
         seed=args.seed,
         epochs=args.epochs,
         patience=args.patience,

@@ -11,9 +11,16 @@ Example:
         --max-trials 20 --dir runs/cdae-wide
 """
 
+import logging
 import os
 
 from rnr_keras.cli import arguments
+from rnr_keras.cli import output
+
+#: The log of the search, in DIR.
+LOG_FILE = "tune.log"
+#: Where each trial is logged (level INFO).
+LOGGER = logging.getLogger("rnr_keras.tuning")
 
 #: Search strategies (keys of `rnr_keras.tuning.TUNERS`), listed here so
 #: that building the parser imports no keras-tuner.
@@ -94,9 +101,8 @@ def add_parser(subparsers):
         "rate) or 'paper' (AdaGrad); the wide space tunes its learning "
         "rate (default: %(default)s).",
     )
-    arguments.add_quiet(
-        tune, "No trial summaries or progress bars; print only the results."
-    )
+    arguments.add_quiet(tune, "No progress bar; print only the results.")
+    output.add_verbose(tune)
     tune.set_defaults(func=run)
     return tune
 
@@ -111,9 +117,9 @@ def run(args):
             "--max-trials does not apply to hyperband, which sets its trials "
             "from --epochs"
         )
-    dataset_args = arguments.parse_dataset_args(args.dataset, args.dataset_arg)
+    source = arguments.data_source(args)
     out = args.dir or os.path.join(
-        "runs", f"tune-{args.model}-{args.dataset}-seed{args.seed}"
+        "runs", f"tune-{args.model}-{arguments.data_name(args)}-seed{args.seed}"
     )
     # Imported on use: they bring in keras-tuner, TensorFlow and Keras.
     from rnr_keras import registry
@@ -121,20 +127,48 @@ def run(args):
     from rnr_keras import tuning
 
     _, split = runs.make_split(
-        args.dataset,
+        **source,
         data_dir=args.data_dir,
-        dataset_args=dataset_args,
         n_users=args.n_users,
         seed=args.seed,
     )
     os.makedirs(out, exist_ok=True)
-    print(
-        f"Tuning {registry.label(args.model)} on {args.dataset} "
-        f"({split.num_users:,} users, {split.num_items:,} items): "
-        f"{args.tuner} search over the {args.space} space in {out}",
-        flush=True,
+    label = registry.label(args.model)
+    planned = tuning.planned_trials(
+        args.model, split, args.tuner, args.max_trials, args.space
     )
-    results, model = tuning.tune(
+    with output.job_output(
+        out, LOG_FILE, quiet=args.quiet, verbose=args.verbose
+    ) as (say, progress):
+        say(
+            f"Tuning {label} on {source['dataset'] or source['data_file']} "
+            f"({split.num_users:,} users, "
+            f"{split.num_items:,} items): {args.tuner} search over the "
+            f"{args.space} space in {out}"
+        )
+        bar = None if progress is None else progress(planned)
+
+        def on_trial(trial):
+            score = trial["val_recall_at_10"]
+            LOGGER.info(
+                f"{label} trial {trial['trial_id']}"
+                + (" (done earlier)" if trial["resumed"] else "")
+                + ": val Recall@10 "
+                + ("n/a" if score is None else f"{score:.4f}")
+                + f", {trial['hyperparameters']}"
+            )
+            if bar is not None:
+                bar.advance(score=score, label=label)
+
+        results, model = _search(args, split, out, on_trial)
+    _report(args, split, results, model, source, out)
+    return 0
+
+
+def _search(args, split, out, on_trial):
+    from rnr_keras import tuning
+
+    return tuning.tune(
         args.model,
         split,
         tuner=args.tuner,
@@ -146,11 +180,19 @@ def run(args):
         batch_size=args.batch_size,
         optimizer=args.optimizer,
         seed=args.seed,
-        verbose=0 if args.quiet else 1,
+        verbose=0,
         overwrite=args.overwrite,
         project_name=f"search-{args.tuner}-{args.space}",
         return_model=True,
+        on_trial=on_trial,
     )
+
+
+def _report(args, split, results, model, source, out):
+    """Saves the run and prints the trials and the results (`source`:
+    `arguments.data_source(args)`)."""
+    from rnr_keras import runs
+
     # The search's own keys (tuner, space, trials, best_hyperparameters...)
     # beside those every run records.
     record = {
@@ -160,8 +202,7 @@ def run(args):
             model,
             split,
             results,
-            dataset=args.dataset,
-            dataset_args=dataset_args,
+            **source,
             seed=args.seed,
             epochs=args.epochs,
             patience=args.patience,
@@ -175,8 +216,7 @@ def run(args):
     )
     print(format_trials(record))
     print(runs.format_results(record))
-    print(f"Saved {model_path} and {results_path}")
-    return 0
+    print(f"Saved {model_path}, {results_path} and {os.path.join(out, LOG_FILE)}")
 
 
 def format_trials(record):

@@ -7,6 +7,9 @@ from keras import ops
 from rnr_keras import optimizers
 from rnr_keras import registry
 from rnr_keras.api_export import rnr_export
+from rnr_keras.callbacks.step_progbar import StepProgbar
+from rnr_keras.inputs.interaction_history import InteractionHistory
+from rnr_keras.layers.head_context import HeadContext
 from rnr_keras.layers.post_consumption import PostConsumption
 from rnr_keras.layers.ranker import Ranker
 from rnr_keras.layers.rater import Rater
@@ -19,6 +22,15 @@ from rnr_keras.validation import check_positive_int
 
 #: Training-set size from which `compile` turns XLA on for pair batches.
 JIT_MIN_INTERACTIONS = 200_000
+
+
+def tf_data_types():
+    """The `tf.data.Dataset` class, or `()` where TensorFlow is absent."""
+    try:
+        import tensorflow as tf
+    except ImportError:  # another backend, without TensorFlow
+        return ()
+    return (tf.data.Dataset,)
 
 
 def _resolve(component, kind, base, argument):
@@ -101,6 +113,14 @@ class MultiTaskModel(Recommender):
       not computed) and `alpha = 0` no ranking head.
     - Ranking (`score`) uses R when there is one, else P's predicted
       ratings (single-task SVD ranks by predicted rating, as in the paper).
+    - A user who is not in the training data (`recommend_for_items`) is
+      folded into the head that ranks. R's `fold_in` (on the raw I, as R
+      scores) minimises the user's part of R's share of the objective,
+      `alpha * L_R + l2 |p_u|^2` per interaction, i.e. R's loss with
+      `l2 / alpha`; P's loss on the same p_u is left out, since R alone
+      ranks. Without R, P's `fold_in` works on the vectors P receives
+      (with `post_consumption` it solves for P's user vector FC(p_u)
+      directly). A sequence ranker needs no fold-in: it encodes the items.
     Initialisation as the paper: Xavier (glorot uniform) for U, I and FC,
     zeros for Id and all biases.
 
@@ -245,8 +265,15 @@ class MultiTaskModel(Recommender):
 
     @property
     def scores_from_items(self):
-        """True with a sequence ranker: it encodes the user's items."""
-        return self.ranker is not None and not self.batch_kind.uses_user_embedding
+        """True with a sequence ranker (it encodes the user's items) or a
+        ranking head that folds a new user in (`folds_in`: BPR, WRMF,
+        CDAE, SVD, SVD++)."""
+        return not self.batch_kind.uses_user_embedding or self._ranking_head.folds_in
+
+    @property
+    def _ranking_head(self):
+        # What `score` ranks by: R, else P's predicted ratings.
+        return self.ranker if self.ranker is not None else self.rater
 
     @property
     def _lead_head(self):
@@ -319,6 +346,29 @@ class MultiTaskModel(Recommender):
             **kwargs,
         )
 
+    def fit(self, x=None, y=None, *args, shuffle=None, callbacks=None, **kwargs):
+        """`keras.Model.fit`, with two defaults that suit the zoo's data.
+
+        A `tf.data.Dataset` (what `training_dataset` and
+        `inputs.dataset_for` return) is not shuffled by Keras, so
+        `shuffle` defaults to `False` for one (Keras warns that it
+        ignores `shuffle=True` there); the dataset reshuffles itself,
+        seeded, each epoch. The progress bar is a `StepProgbar`, which
+        counts right with `steps_per_execution`. Everything else is
+        `keras.Model.fit`'s.
+        """
+        if shuffle is None:
+            shuffle = not isinstance(x, tf_data_types())
+        callbacks = list(callbacks or [])
+        if kwargs.get("verbose", "auto") != 0 and not any(
+            isinstance(callback, keras.callbacks.ProgbarLogger)
+            for callback in callbacks
+        ):
+            callbacks.append(StepProgbar())
+        return super().fit(
+            x, y, *args, shuffle=shuffle, callbacks=callbacks, **kwargs
+        )
+
     def compile_from_config(self, config):
         # Keras skips this for models with their own `compile`; ours only
         # adds presets, so a loaded model is compiled as it was saved.
@@ -368,6 +418,25 @@ class MultiTaskModel(Recommender):
             return self.ranker.score_all(context, user_vectors, item_matrix)
         p, q = self.rating_vectors(user_vectors, item_matrix)
         return self.rater.rate_all(context, p, q)
+
+    def score_new_users(self, given, rated=False):
+        """`(n, num_items)` scores of new users, folded into the ranking
+        head (see the class docstring); a sequence ranker encodes them."""
+        if not self.batch_kind.uses_user_embedding:
+            return super().score_new_users(given, rated)
+        users = ops.convert_to_tensor(np.arange(given.num_users, dtype=np.int32))
+        context = HeadContext(
+            users, InteractionHistory(given), owner=type(self).__name__
+        )
+        item_matrix = self.item_embedding.embeddings
+        if self.ranker is not None:
+            # R's share of the loss; l2 per interaction stays whole.
+            l2 = self.l2 / self.alpha if self.alpha > 0 else self.l2
+            vectors = self.ranker.fold_in(context, item_matrix, l2)
+            return self.ranker.score_all(context, vectors, item_matrix)
+        users, q = self.rating_vectors(self.user_embedding.embeddings, item_matrix)
+        vectors, bias = self.rater.fold_in(context, users, q, rated)
+        return self.rater.rate_all(context, vectors, q, user_bias=bias)
 
     def predict_rating(self, users, items):
         """Predicted ratings of (user, item) pairs, as a NumPy array."""

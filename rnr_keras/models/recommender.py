@@ -65,11 +65,13 @@ class Recommender(keras.Model):
 
     @property
     def scores_from_items(self):
-        """Whether a user's scores depend on them only through their
-        training items (in time order), not through a learnt per-user
-        weight: such a model scores a user who is not in the training
-        data from their items alone (`recommend_for_items`). True for
-        sequence rankers (SASRec), Transition, EASE and Popularity."""
+        """Whether the model scores a user who is not in the training data
+        from their items alone (`recommend_for_items`): exactly, where a
+        user's scores depend on them only through their items (sequence
+        rankers such as SASRec, Transition, EASE, Popularity), or by
+        folding the user in, solving for their learnt per-user weights
+        with every item weight fixed (BPR, WRMF, CDAE, SVD, SVD++ and the
+        Vanilla/RnR models built from them). False by default."""
         return False
 
     def check_interactions(self, interactions, argument="interactions"):
@@ -232,16 +234,34 @@ class Recommender(keras.Model):
             scores[ops.convert_to_numpy(row), ops.convert_to_numpy(items)] = -np.inf
         return self._top_k(scores, k)
 
-    def recommend_for_items(self, items, k: int = 10, exclude_given: bool = True):
+    def recommend_for_items(
+        self, items, k: int = 10, exclude_given: bool = True, ratings=None
+    ):
         """Top-`k` items for users given by their items, without retraining.
 
         For a user who is not in the training data (or whose latest items
-        are newer than it): their items, oldest first, are scored as if
-        they were the user's training history. Works for models whose
-        scores depend on a user only through their items
-        (`scores_from_items`: SASRec and its multi-task models, Transition,
-        EASE, Popularity); models with a learnt per-user vector raise
-        `ValueError`.
+        are newer than it). How each model scores such a user:
+
+        | Model | A new user is |
+        | --- | --- |
+        | SASRec (and Vanilla/RnR with it) | its encoding of the items, oldest first |
+        | Transition, EASE, Popularity | the items as their training history |
+        | BPR (also as Vanilla/RnR's R) | p_u minimising BPR's loss on the items (Newton) |
+        | WRMF (also as R) | p_u from WRMF's ALS user step (closed form) |
+        | CDAE (also as R) | the items as the row, user node 0 |
+        | SVD | `ratings` fitted: ridge on [p_u, b_u]; none: p_u = 0, b_u = 0 |
+        | SVD++ | as SVD, on top of the items' implicit term (alone without ratings) |
+
+        A ranker's fold-in solves for the user's part of its own training
+        objective (its settings and `l2` included) with every item weight
+        fixed, so a training user's own items give back most of their
+        learnt ranking (see each head's `fold_in`). In a multi-task model
+        R ranks, so the user is folded into R, on the raw I as R scores.
+        A rater fits the given ratings under a prior with the spread of
+        the learnt users (`SVDRater.fold_in`: the training objective's own
+        ridge, far weaker than early stopping, overfits them).
+        Models that cannot score a new user (`scores_from_items` False)
+        raise `ValueError`.
 
         Args:
             items: a sequence of item indices (one user, oldest first) or a
@@ -249,6 +269,10 @@ class Recommender(keras.Model):
             k: int. Items per user. Defaults to 10.
             exclude_given: bool. Whether to leave out the given items.
                 Defaults to `True`.
+            ratings: `None`, or the ratings of `items`, in the same shape.
+                Read only by rater-only models (SVD, SVD++), which then fit
+                them; every other model ranks from the items alone.
+                Defaults to `None`.
 
         Returns:
             `(items, scores)` as `recommend`: `(n, k)` arrays, best first
@@ -266,43 +290,73 @@ class Recommender(keras.Model):
         if not self.scores_from_items:
             raise ValueError(
                 f"{type(self).__name__} scores a user through a learnt "
-                "per-user weight, so it cannot score a user from their items "
-                "alone. `recommend_for_items` works for models that score "
-                "from the items: SASRec (and Vanilla/RnR with it), "
-                "Transition, EASE, Popularity."
+                "per-user weight and has no fold-in for a new user, so it "
+                "cannot score a user from their items alone. "
+                "`recommend_for_items` works for SASRec, Transition, EASE, "
+                "Popularity, BPR, WRMF, CDAE, SVD, SVD++ and the Vanilla/RnR "
+                "models built from them."
             )
         k = check_positive_int("k", k)
-        histories = self._item_lists(items)
+        histories, given_ratings = self._item_lists(items, ratings)
+        scores = np.empty((len(histories), self.num_items), dtype=np.float32)
+        for start in range(0, len(histories), self._new_users_batch):
+            end = start + self._new_users_batch
+            given = self._given_interactions(
+                histories[start:end],
+                None if given_ratings is None else given_ratings[start:end],
+            )
+            scores[start:end] = ops.convert_to_numpy(
+                self.score_new_users(given, rated=given_ratings is not None)
+            )
+            if exclude_given and len(given):
+                scores[start + given.users, given.items] = -np.inf
+        return self._top_k(scores, k)
+
+    #: New users scored at once by `recommend_for_items` (a fold-in holds
+    #: a few `(users, num_items, d)` arrays).
+    _new_users_batch = 256
+
+    def _given_interactions(self, histories, ratings):
+        """The given items as an `Interactions` of users 0..n-1."""
         lengths = np.array([len(h) for h in histories], dtype=np.int64)
-        users = np.repeat(np.arange(len(histories)), lengths)
-        flat = np.concatenate(
-            [np.asarray(h, dtype=np.int64) for h in histories]
-            + [np.zeros(0, dtype=np.int64)]
-        )
-        given = Interactions(
-            users,
-            flat,
+        empty = [np.zeros(0, dtype=np.int64)]
+        return Interactions(
+            np.repeat(np.arange(len(histories)), lengths),
+            np.concatenate(list(histories) + empty),
+            None if ratings is None else np.concatenate(list(ratings) + empty),
             num_users=len(histories),
             num_items=self.num_items,
         )
+
+    def score_new_users(self, given, rated=False):
+        """`(n, num_items)` scores of users who are not in the training data.
+
+        The hook behind `recommend_for_items`. By default (models with
+        `scores_from_items` that score from the items) the given items
+        stand in for the training history while `score_batch` runs; models
+        with learnt per-user weights override it with a fold-in.
+
+        Args:
+            given: `Interactions` of the new users' items, users 0..n-1,
+                in the model's item space, in time order.
+            rated: bool. Whether `given.ratings` are real ratings (else
+                placeholders). Defaults to `False`.
+
+        Returns:
+            `(n, num_items)` scores (a tensor or array).
+        """
         saved = self.interaction_history, self._context
         self.interaction_history, self._context = InteractionHistory(given), None
         try:
-            batch = ops.convert_to_tensor(np.arange(len(histories), dtype=np.int32))
-            scores = np.array(ops.convert_to_numpy(self.score_batch(batch)))
+            users = ops.convert_to_tensor(np.arange(given.num_users, dtype=np.int32))
+            return np.array(ops.convert_to_numpy(self.score_batch(users)))
         finally:
             self.interaction_history, self._context = saved
-        if exclude_given and len(flat):
-            scores[users, flat] = -np.inf
-        return self._top_k(scores, k)
 
-    def _item_lists(self, items):
-        """`items` as a list of int lists, checked against the catalogue."""
-        if isinstance(items, np.ndarray) and items.ndim == 1:
-            items = [items]
-        items = list(items)
-        if not items or np.ndim(items[0]) == 0:
-            items = [items]
+    def _item_lists(self, items, ratings=None):
+        """`items` (and `ratings`) as lists of arrays, checked against the
+        catalogue; the ratings are `None` when not given."""
+        items = self._per_user(items)
         out = []
         for user, history in enumerate(items):
             history = np.asarray(history)
@@ -320,7 +374,40 @@ class Recommender(keras.Model):
                     f"[0, {self.num_items})"
                 )
             out.append(history.astype(np.int64))
-        return out
+        if ratings is None:
+            return out, None
+        ratings = self._per_user(ratings)
+        if len(ratings) != len(out) or any(
+            np.shape(r) != h.shape for r, h in zip(ratings, out)
+        ):
+            raise ValueError(
+                "`ratings` must give one rating per item of `items`, in the "
+                f"same shape. Received: items={[h.tolist() for h in out]!r}, "
+                f"ratings={ratings!r}"
+            )
+        rated = []
+        for user, values in enumerate(ratings):
+            try:
+                values = np.asarray(values, dtype=np.float64)
+            except (TypeError, ValueError):
+                values = np.array([np.nan])
+            if not np.isfinite(values).all():
+                raise ValueError(
+                    "`ratings` must be finite numbers. Received for user "
+                    f"{user}: {list(ratings[user])!r}"
+                )
+            rated.append(values.astype(np.float32))
+        return out, rated
+
+    @staticmethod
+    def _per_user(values):
+        """One sequence, or a list of sequences, as a list of sequences."""
+        if isinstance(values, np.ndarray) and values.ndim == 1:
+            values = [values]
+        values = list(values)
+        if not values or np.ndim(values[0]) == 0:
+            values = [values]
+        return values
 
     @staticmethod
     def _top_k(scores, k):
@@ -334,6 +421,59 @@ class Recommender(keras.Model):
         # remaining slots rather than an item they have already seen.
         items[np.isneginf(top_scores)] = -1
         return items, top_scores
+
+    def export(
+        self,
+        filepath,
+        k: int = 10,
+        format="tf_saved_model",
+        verbose=True,
+        overwrite: bool = False,
+        **kwargs,
+    ):
+        """Exports the model as a TensorFlow SavedModel for serving.
+
+        The SavedModel serves `recommend` by raw ids (`serving_default`:
+        `user_ids` -> `item_ids`, `scores`) and, for models with a rater,
+        `predict_rating` (`rate`); it loads with `tf.saved_model.load`
+        without rnr_keras or Keras. See
+        `rnr_keras.serving.export_saved_model` for what it holds and what
+        unknown ids get. Overrides `keras.Model.export`.
+
+        Args:
+            filepath: str or path-like. The SavedModel folder to write.
+            k: int. Items per user. Defaults to 10.
+            format: str. Only "tf_saved_model". Defaults to
+                "tf_saved_model".
+            verbose: bool. Print where it went. Defaults to `True`.
+            overwrite: bool. Whether to replace an existing, non-empty
+                folder. Defaults to `False`.
+            **kwargs: passed to `export_saved_model` (`user_ids`,
+                `item_ids`: raw-id maps replacing the training data's).
+
+        Returns:
+            str. The SavedModel folder's absolute path.
+
+        Example:
+
+        >>> from rnr_keras.datasets import Interactions
+        >>> from rnr_keras.models import Popularity
+        >>> train = Interactions(users=[0, 1], items=[1, 0])
+        >>> model = Popularity(num_users=2, num_items=2).adapt(train)
+        >>> path = model.export("/tmp/popularity", k=1)  # doctest: +SKIP
+        """
+        if format != "tf_saved_model":
+            raise ValueError(
+                f"{type(self).__name__}.export writes only format="
+                f"'tf_saved_model' (a SavedModel serving by raw ids). "
+                f"Received: format={format!r}"
+            )
+        # Imported here: serving sits downstream of the models.
+        from rnr_keras.serving import export_saved_model
+
+        return export_saved_model(
+            self, filepath, k=k, overwrite=overwrite, verbose=verbose, **kwargs
+        )
 
     @classmethod
     def from_preset(cls, name_or_path, data="auto", data_dir=None):

@@ -24,6 +24,7 @@ _EXPORTS = {
     "make_tuner": "search",
     "model_hyperparameters": "recommender_hyper_model",
     "objective": "search",
+    "planned_trials": "search",
     "trial_records": "search",
     "tune": "search",
 }

@@ -202,6 +202,17 @@ class RecommenderHyperModel(keras_tuner.HyperModel):
         space.update(self.spec.space(self.space))
         return space
 
+    def grid_size(self):
+        """Cells of this model's grid: the product of its choices' sizes
+        (with the learning-rate choice of the "wide" space for a model
+        trained by `fit`); what a grid search runs."""
+        size = 1
+        for choice in self.search_space().values():
+            size *= len(choice.values)
+        if self.trainable and self.space == "wide":
+            size *= len(LEARNING_RATE)
+        return size
+
     def declare(self, hp):
         """Declares the model's hyperparameters on `hp`.
 

@@ -174,6 +174,52 @@ def trial_records(search):
     return records
 
 
+def planned_trials(name, split, tuner="grid", max_trials=None, space="paper"):
+    """How many trials `tune` runs for these arguments (Hyperband: `None`,
+    it decides as it goes).
+
+    Grid search runs every cell (`RecommenderHyperModel.grid_size`), at
+    most `max_trials`; random and Bayesian search run `max_trials`
+    (default `DEFAULT_MAX_TRIALS`), at most the grid's cells.
+    """
+    if tuner == "hyperband":
+        return None
+    cells = hypermodel_for(name, split, space=space).grid_size()
+    if tuner == "grid":
+        return cells if max_trials is None else min(cells, max_trials)
+    return min(cells, max_trials or DEFAULT_MAX_TRIALS)
+
+
+def _listen(search, on_trial):
+    """Calls `on_trial(record)` after each of `search`'s trials ends, and
+    at once for each trial an earlier process finished (`"resumed": True`
+    in its record)."""
+    end_trial = search.on_trial_end
+
+    def record(trial, resumed):
+        score = trial.score
+        return {
+            "trial_id": trial.trial_id,
+            "status": trial.status,
+            "hyperparameters": _public_values(trial.hyperparameters.values),
+            training.MONITOR: None if score is None else float(score),
+            "resumed": resumed,
+        }
+
+    for trial_id in sorted(search.oracle.trials):
+        trial = search.oracle.trials[trial_id]
+        if trial.status == "COMPLETED":
+            on_trial(record(trial, True))
+
+    def on_trial_end(trial):
+        end_trial(trial)
+        on_trial(record(search.oracle.get_trial(trial.trial_id), False))
+
+    # An instance attribute: keras-tuner's `search` calls
+    # `self.on_trial_end(trial)` once per finished trial.
+    search.on_trial_end = on_trial_end
+
+
 def _public_values(values):
     # Hyperband's "tuner/epochs", "tuner/bracket"... are its bookkeeping.
     return {k: v for k, v in values.items() if not k.startswith("tuner/")}
@@ -205,6 +251,7 @@ def tune(
     project_name=None,
     return_model=False,
     retrain=False,
+    on_trial=None,
 ):
     """Searches `name`'s hyperparameters, then retrains and tests the best.
 
@@ -241,6 +288,12 @@ def tune(
             instead of reloading the best trial's best-epoch checkpoint.
             Defaults to `False`; a trial that ran in an earlier (stopped)
             process is always retrained, since its timings are not known.
+        on_trial: callable or `None`. Called after each trial with the
+            trial's record (`trial_id`, `status`, `hyperparameters`,
+            `val_recall_at_10`, and `resumed`: `True` for a trial a
+            resumed search had already finished, reported when the search
+            starts); what drives the command line's progress bar. Defaults
+            to `None`.
 
     Returns:
         dict (JSON-serialisable): `model`, `label`, `tuner`, `space`,
@@ -286,6 +339,8 @@ def tune(
                 overwrite=overwrite,
                 seed=seed,
             )
+        if on_trial is not None:
+            _listen(search, on_trial)
         start = time.perf_counter()
         search.search(verbose=verbose)
         search_seconds = time.perf_counter() - start

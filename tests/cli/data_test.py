@@ -1,5 +1,8 @@
 import argparse
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -207,3 +210,36 @@ class TestRealData:
         assert "1997-09-20 03:05:10 .. 1998-04-22 23:10:38" in out
         assert "  second          44.0%      75.8%             2.00" in out
         assert "  day             94.2%      99.6%            38.00" in out
+
+
+class TestPlot:
+    def test_writes_a_png_and_still_prints_the_summary(self, tmp_path, capsys):
+        path = tmp_path / "shape.png"
+        assert cli.main(["data", "info", "synthetic", "--plot", str(path)]) == 0
+        assert path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+        captured = capsys.readouterr()
+        assert "users" in captured.out and f"Wrote {path}" in captured.err
+        assert [p.name for p in tmp_path.iterdir()] == ["shape.png"]
+
+    @pytest.mark.parametrize(
+        "name, words", [("shape.jpg", "writes a PNG"), ("no/such/x.png", "does not exist")]
+    )
+    def test_bad_target_exits_2(self, tmp_path, capsys, name, words):
+        path = tmp_path / name
+        assert cli.main(["data", "info", "synthetic", "--plot", str(path)]) == 2
+        assert words in capsys.readouterr().err
+        assert not path.exists()
+
+    def test_plot_needs_no_tensorflow(self, tmp_path):
+        code = (
+            "import sys; from rnr_keras import cli; "
+            f"cli.main(['data', 'info', 'synthetic', '--plot', {str(tmp_path / 'a.png')!r}]); "
+            "print('tensorflow' in sys.modules)"
+        )
+        env = {**os.environ}
+        result = subprocess.run(
+            [sys.executable, "-c", f"import sys; sys.argv = ['rnr-keras']; {code}"],
+            capture_output=True, text=True, env=env, timeout=300,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert result.stdout.strip().splitlines()[-1] == "False"

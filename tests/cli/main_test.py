@@ -14,7 +14,7 @@ import pytest
 import rnr_keras
 from rnr_keras import cli
 from rnr_keras.cli import data
-from rnr_keras.cli import recommend
+from rnr_keras.cli import export
 
 PACKAGE = pathlib.Path(rnr_keras.__file__).parent
 
@@ -35,8 +35,10 @@ def _python(*argv, timeout=300):
 class TestParser:
     def test_commands_in_order(self):
         names = list(cli.build_parser()._subparsers._group_actions[0].choices)
-        assert names == ["data", "train", "tune", "reproduce", "recommend"]
-        assert cli.COMMANDS[-1] is recommend
+        assert names == [
+            "data", "train", "tune", "reproduce", "recommend", "export",
+        ]
+        assert cli.COMMANDS[-1] is export
 
     def test_version(self, capsys):
         with pytest.raises(SystemExit) as info:

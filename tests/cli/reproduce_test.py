@@ -1,6 +1,7 @@
 """`rnr-keras reproduce` with `rnr_keras.reproduce.reproduce` stubbed: what
 the options become. The real (tiny) run is in tests/reproduce_test.py."""
 
+import logging
 import os
 
 import pytest
@@ -22,6 +23,13 @@ def calls(monkeypatch):
 
     def fake(**kwargs):
         seen.append(kwargs)
+        # What the real one does: a line for a person, a bar over the
+        # trials, a line for the log only.
+        kwargs["log"]("[seed 0] BPR: a finished row")
+        bar = kwargs["progress"] and kwargs["progress"](2)
+        logging.getLogger("rnr_keras.reproduce").info("a trial, for the log")
+        if bar:
+            bar.advance(score=0.25, label="BPR")
         return RESULTS
 
     monkeypatch.setattr(reproduce, "reproduce", fake)
@@ -33,7 +41,9 @@ def test_defaults(calls, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert cli.main(["reproduce", "--quiet"]) == 0
     (kwargs,) = calls
-    assert {k: v for k, v in kwargs.items() if k != "log"} == {
+    assert {
+        k: v for k, v in kwargs.items() if k not in ("log", "progress")
+    } == {
         "dataset": "synthetic",
         "n_users": None,
         "seeds": [0],
@@ -63,9 +73,39 @@ def test_options_reach_reproduce(calls, capsys, tmp_path):
     assert kwargs["dataset_args"] == {"num_users": 60}
     assert (kwargs["epochs"], kwargs["patience"]) == (7, 2)
     assert kwargs["space"] == "wide" and kwargs["out"] == str(tmp_path)
-    assert kwargs["verbose"] == 2
-    kwargs["log"]("a progress line")
-    assert "a progress line" in capsys.readouterr().out
+    # Keras prints nothing: the terminal gets the lines (the bar is drawn
+    # only on a terminal), the log file gets everything.
+    assert kwargs["verbose"] == 0 and callable(kwargs["progress"])
+    captured = capsys.readouterr()
+    assert "[seed 0] BPR: a finished row" in captured.err
+    assert "a trial, for the log" not in captured.err + captured.out
+    log = (tmp_path / "reproduce.log").read_text()
+    assert "[seed 0] BPR: a finished row" in log
+    assert "a trial, for the log" in log
+
+
+def test_quiet_prints_only_the_table_and_still_logs(calls, capsys, tmp_path):
+    assert cli.main(["reproduce", "--quiet", "--out", str(tmp_path)]) == 0
+    assert calls[0]["progress"] is None
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert captured.out.startswith("TABLE\n")
+    assert "a trial, for the log" in (tmp_path / "reproduce.log").read_text()
+
+
+def test_verbose_prints_every_log_line_and_no_bar(calls, capsys, tmp_path):
+    assert cli.main(["reproduce", "--verbose", "--out", str(tmp_path)]) == 0
+    assert calls[0]["progress"] is None
+    err = capsys.readouterr().err
+    assert "a trial, for the log" in err
+    assert err.count("[seed 0] BPR: a finished row") == 1
+    assert "trials" not in err  # no bar
+
+
+def test_log_handlers_are_removed_after_the_command(calls, tmp_path):
+    before = list(logging.getLogger("rnr_keras").handlers)
+    assert cli.main(["reproduce", "--quiet", "--out", str(tmp_path)]) == 0
+    assert logging.getLogger("rnr_keras").handlers == before
 
 
 @pytest.mark.parametrize(

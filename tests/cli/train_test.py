@@ -46,7 +46,11 @@ class TestTrain:
         out = tmp_path / "run"
         assert _train(name, out) == 0
         printed = capsys.readouterr().out
-        assert sorted(os.listdir(out)) == ["metrics.json", "model.keras"]
+        trains = registry.spec(name).trainable
+        assert sorted(os.listdir(out)) == (
+            ["curves.png", "metrics.json", "model.keras"] if trains
+            else ["metrics.json", "model.keras"]
+        )
         record = json.loads((out / "metrics.json").read_text())
 
         assert record["model"] == name
@@ -281,8 +285,9 @@ class TestTrainErrors:
             cli.main(["train", "--help"])
         text = " ".join(capsys.readouterr().out.split())
         assert (
-            "Adam at the model's default rate (0.002 for pair-wise rankers "
-            "such as BPR, 0.005 otherwise)"
+            "Adam at the model's own rate, its ranker's `default_learning_rate` "
+            "(0.002 for BPR and WRMF and their multi-task models, 0.001 for "
+            "SASRec, 0.005 otherwise)"
         ) in text
 
 
@@ -297,12 +302,30 @@ class TestStatedDefaults:
             ("cdae", 0.005, 10),
             ("svd", 0.005, 10),
             ("rnr-cdae-svd", 0.005, 10),
+            ("wrmf", 0.002, 20),
+            ("sasrec", 0.001, 10),
         ],
     )
     def test_learning_rate_and_patience(self, name, rate, patience):
         model = registry.build_model(name, 3, 4)
         assert model.default_learning_rate == rate
         assert model.default_patience == patience
+
+    def test_every_trained_model_has_a_rate_the_help_states(self):
+        # The help's rule: 0.002 with a BPR or WRMF ranker, 0.001 with
+        # SASRec, 0.005 otherwise.
+        for name in registry.model_names():
+            spec = registry.spec(name)
+            if not spec.trainable:
+                continue
+            model = registry.build_model(name, 3, 4)
+            ranker = spec.ranker or ""
+            expected = (
+                0.002 if ranker in ("bpr", "wrmf")
+                else 0.001 if ranker == "sasrec"
+                else 0.005
+            )
+            assert model.default_learning_rate == expected, name
 
 
 def test_build_refuses_an_option_the_model_does_not_take():

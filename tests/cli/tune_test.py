@@ -104,7 +104,7 @@ class TestRun:
         assert args.func(args) == 0
         out = tmp_path / "runs" / "tune-popularity-synthetic-seed0"
         assert sorted(os.listdir(out)) == [
-            "model.keras", "results.json", "search-grid-paper",
+            "model.keras", "results.json", "search-grid-paper", "tune.log",
         ]
         record = json.loads((out / "results.json").read_text())
         assert record["model"] == "popularity"
