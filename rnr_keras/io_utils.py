@@ -1,5 +1,6 @@
 """Writing result files so that no half-written file is ever left."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -92,3 +93,30 @@ def install_folder(tmp, path, overwrite=False, what="output"):
         os.replace(old, path)
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def folder_written_atomically(path, overwrite=False, what="output"):
+    """Yields a temporary folder beside `path` to fill; on success it
+    becomes `path` (`install_folder`), on any failure it is removed.
+
+    Example:
+
+    ```python
+    with folder_written_atomically("presets/bpr", what="preset") as tmp:
+        write_text(os.path.join(tmp, "config.json"), "{}")
+    ```
+    """
+    parent, base = os.path.split(os.path.abspath(path))
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=f".{base}.", suffix=".tmp", dir=parent)
+    try:
+        yield tmp
+        # mkdtemp makes the folder private (0700); give it the usual mode.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)
+        install_folder(tmp, path, overwrite, what)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

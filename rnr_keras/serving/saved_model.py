@@ -2,14 +2,12 @@
 
 import contextlib
 import os
-import shutil
-import tempfile
 
 import keras
 import numpy as np
 
 from rnr_keras.io_utils import check_folder_target
-from rnr_keras.io_utils import install_folder
+from rnr_keras.io_utils import folder_written_atomically
 from rnr_keras.validation import check_positive_int
 
 #: The signature serving top-k recommendations (`serving_default` too).
@@ -113,7 +111,7 @@ def export_saved_model(
             "KERAS_BACKEND=tensorflow)"
         )
     path = os.path.abspath(os.fspath(directory))
-    _check_target(path, overwrite)
+    check_folder_target(path, overwrite, what="export")
     history = model.require_history("a SavedModel export")
     train = model.training_interactions
     user_ids = _id_strings(
@@ -126,24 +124,13 @@ def export_saved_model(
     )
     rates = getattr(model, "rater", None) is not None
 
-    parent, base = os.path.split(path)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f".{base}.", suffix=".tmp", dir=parent)
-    try:
+    with folder_written_atomically(path, overwrite, what="export") as tmp:
         with _traceable_history(model, history) as graph_history:
             archive = _archive(
                 model, graph_history, train, user_ids, item_ids,
                 min(k, model.num_items), rates,
             )
             archive.write_out(tmp, verbose=False)
-        # mkdtemp makes the folder private (0700); give it the usual mode.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)
-        _install(tmp, path, overwrite)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     if verbose:
         signatures = (
             f"serving_default and {RECOMMEND_SIGNATURE} (user_ids -> "
@@ -295,12 +282,3 @@ def _id_strings(argument, ids, size):
             "SavedModel takes ids as tf.string)"
         )
     return strings
-
-
-def _check_target(path, overwrite):
-    check_folder_target(path, overwrite, what="export")
-
-
-def _install(tmp, path, overwrite):
-    """Renames the finished folder `tmp` to `path`."""
-    install_folder(tmp, path, overwrite, what="export")

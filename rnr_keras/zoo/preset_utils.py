@@ -39,8 +39,6 @@ import datetime
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 
 import keras
 import numpy as np
@@ -48,7 +46,7 @@ from keras import ops
 
 from rnr_keras.datasets.interactions import Interactions
 from rnr_keras.io_utils import check_folder_target
-from rnr_keras.io_utils import install_folder
+from rnr_keras.io_utils import folder_written_atomically
 from rnr_keras.protocol.split import Split
 
 CONFIG_FILE = "config.json"
@@ -487,23 +485,12 @@ def save_preset(
     # Presets are for serving: no optimizer to rebuild on load.
     config.pop("compile_config", None)
 
-    parent, base = os.path.split(path)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f".{base}.", suffix=".tmp", dir=parent)
-    try:
+    with folder_written_atomically(path, overwrite, what="preset") as tmp:
         _write_json(os.path.join(tmp, CONFIG_FILE), config)
         _save_weights(model, config, os.path.join(tmp, WEIGHTS_FILE))
         _write_json(os.path.join(tmp, USER_IDS_FILE), user_ids, indent=None)
         _write_json(os.path.join(tmp, ITEM_IDS_FILE), item_ids, indent=None)
         _write_json(os.path.join(tmp, METADATA_FILE), metadata)
-        # mkdtemp makes the folder private (0700); give it the usual mode.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)
-        _install(tmp, path, overwrite)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return path
 
 
@@ -580,11 +567,6 @@ def check_target(path, overwrite=False):
     For callers that train first and save last: check before training.
     """
     check_folder_target(path, overwrite, what="preset")
-
-
-def _install(tmp, path, overwrite):
-    """Renames the finished folder `tmp` to `path`, atomically."""
-    install_folder(tmp, path, overwrite, what="preset")
 
 
 def _save_weights(model, config, path):

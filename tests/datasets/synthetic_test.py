@@ -1,5 +1,4 @@
 import importlib
-import time
 
 import numpy as np
 import pytest
@@ -248,12 +247,10 @@ def test_arguments_are_keyword_only():
         synthetic(100, 50)
 
 
-def test_movielens_1m_sized_call_is_fast():
-    start = time.perf_counter()
+def test_movielens_1m_sized_call():
+    # Its speed is a benchmark's business, not a test's (no timing here).
     data = synthetic(num_users=6040, num_items=3706, mean_interactions=170)
-    elapsed = time.perf_counter() - start
     assert data.num_users == 6040
     assert 3600 <= data.num_items <= 3706
     assert 900_000 <= len(data) <= 1_100_000
     assert data.user_counts().min() >= 4
-    assert elapsed < 10.0

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from rnr_keras import inputs
+from rnr_keras import io_utils
 from rnr_keras import registry
 from rnr_keras import serving
 from rnr_keras.datasets import Interactions
@@ -19,7 +20,6 @@ from rnr_keras.models import Popularity
 from rnr_keras.models import RnRModel
 from rnr_keras.models import SASRec
 from rnr_keras.protocol import all_but_last_one
-from rnr_keras.serving import saved_model
 from tests import planted
 from tests.test_case import TestCase
 
@@ -262,7 +262,7 @@ class TestExportSavedModel(TestCase):
         def fail(*args, **kwargs):
             raise RuntimeError("disk full")
 
-        monkeypatch.setattr(saved_model, "_install", fail)
+        monkeypatch.setattr(io_utils, "install_folder", fail)
         with pytest.raises(RuntimeError, match="disk full"):
             serving.export_saved_model(_tiny_model(), tmp_path / "out")
         assert os.listdir(tmp_path) == []
