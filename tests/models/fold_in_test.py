@@ -35,6 +35,7 @@ from rnr_keras.models import MultiTaskModel
 from rnr_keras.models import RnRModel
 from rnr_keras.models import SVDpp
 from rnr_keras.models import VanillaModel
+from tests.layers.ranker_test import DotRanker
 from tests.test_case import TestCase
 
 NUM_USERS, NUM_ITEMS, DIM = 3, 12, 3
@@ -373,24 +374,15 @@ class TestRecommendForNewUsers(TestCase):
             model.recommend_for_items(items, ratings=ratings)
 
     def test_a_head_without_fold_in_refuses_clearly(self):
-        class Dot(Ranker):
-            needs_negatives = False
-
-            def score(self, context, user_vectors, item_vectors, items):
-                return ops.sum(user_vectors * item_vectors, axis=-1)
-
-            def score_all(self, context, user_vectors, item_matrix, training=False):
-                return ops.matmul(user_vectors, ops.transpose(item_matrix))
-
-            def loss(self, context, outputs):
-                return ops.mean(ops.square(1.0 - outputs["rank"]))
+        # The smallest complete ranker, which has no fold-in.
+        Dot = DotRanker
 
         model = MultiTaskModel(NUM_USERS, NUM_ITEMS, ranker=Dot(), alpha=1.0,
                                embedding_dim=DIM).adapt(TRAIN)
         assert not model.scores_from_items
         with pytest.raises(ValueError, match="no fold-in"):
             model.recommend_for_items([1, 2])
-        with pytest.raises(NotImplementedError, match="Dot has no `fold_in`"):
+        with pytest.raises(NotImplementedError, match="DotRanker has no `fold_in`"):
             Dot().fold_in(context_of([ITEMS_0]), np.ones((NUM_ITEMS, DIM)), 0.1)
 
     def test_fold_in_needs_no_training_data(self):
