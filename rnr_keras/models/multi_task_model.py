@@ -438,19 +438,24 @@ class MultiTaskModel(Recommender):
         vectors, bias = self.rater.fold_in(context, users, q, rated)
         return self.rater.rate_all(context, vectors, q, user_bias=bias)
 
-    def predict_rating(self, users, items):
-        """Predicted ratings of (user, item) pairs, as a NumPy array."""
-        if self.rater is None:
-            raise ValueError(f"{type(self).__name__} has no rater")
-        users = ops.convert_to_tensor(np.asarray(users, dtype=np.int32))
-        items = ops.convert_to_tensor(np.asarray(items, dtype=np.int32))
+    def rate_batch(self, users, items):
+        """`(B,)` predicted ratings for tensors of user and item indices
+        (what `predict_rating` and the serving export's `rate` compute)."""
         context = self.context(users)
         p, q = self.rating_vectors(
             self.batch_kind.user_vectors(self, context),
             self.item_embedding(items),
             items,
         )
-        return ops.convert_to_numpy(self.rater.rate(context, p, q, items))
+        return self.rater.rate(context, p, q, items)
+
+    def predict_rating(self, users, items):
+        """Predicted ratings of (user, item) pairs, as a NumPy array."""
+        if self.rater is None:
+            raise ValueError(f"{type(self).__name__} has no rater")
+        users = ops.convert_to_tensor(np.asarray(users, dtype=np.int32))
+        items = ops.convert_to_tensor(np.asarray(items, dtype=np.int32))
+        return ops.convert_to_numpy(self.rate_batch(users, items))
 
     def get_config(self):
         config = super().get_config()

@@ -195,8 +195,7 @@ def _archive(model, history, train, user_ids, item_ids, k, rates):
             items = item_table.lookup(item_ids)
             known = tf.logical_and(users >= 0, items >= 0)
             ratings = tf.cast(
-                _rate_batch(
-                    model,
+                model.rate_batch(
                     tf.cast(tf.where(known, users, 0), tf.int32),
                     tf.cast(tf.where(known, items, 0), tf.int32),
                 ),
@@ -213,21 +212,6 @@ def _archive(model, history, train, user_ids, item_ids, k, rates):
             ],
         )
     return archive
-
-
-def _rate_batch(model, users, items):
-    """`model.predict_rating` on tensors: `(B,)` ratings of the pairs.
-
-    The same computation as `MultiTaskModel.predict_rating`, which takes
-    and returns NumPy arrays and so cannot be traced.
-    """
-    context = model.context(users)
-    p, q = model.rating_vectors(
-        model.batch_kind.user_vectors(model, context),
-        model.item_embedding(items),
-        items,
-    )
-    return model.rater.rate(context, p, q, items)
 
 
 @contextlib.contextmanager
