@@ -114,6 +114,7 @@ def reproduce(
     progress=None,
     data_file=None,
     columns=None,
+    estimate=True,
 ):
     """Runs the Table 1 comparison and returns its results (a dict).
 
@@ -153,6 +154,11 @@ def reproduce(
             Defaults to `None`.
         columns: dict or `None`. The data file's column of each role (see
             `rnr_keras.datasets.read_file`). Defaults to `None`.
+        estimate: bool. Whether to log an estimate of the job's total time
+            before it starts (`rnr_keras.job_estimate.estimate_job`: a few
+            timed batches and one validation per model, seconds on ML-1M,
+            about a minute per model at Yelp size); the results record it
+            as `estimated_seconds`. Defaults to `True`.
     """
     import keras
 
@@ -180,6 +186,17 @@ def reproduce(
     )
     n_users = split.params["n_users"]
     log(f"{data!r}; protocol all_but_last_one, n_users={n_users}, seeds={list(seeds)}")
+    estimated = None
+    if estimate:
+        from rnr_keras import job_estimate
+
+        log("Timing a few batches of each model for an estimate ...")
+        guess = job_estimate.estimate_job(
+            models, split, seeds=len(seeds), space=space, epochs=epochs,
+            patience=patience,
+        )
+        estimated = guess["seconds"]
+        log(job_estimate.describe(guess))
     bar = None
     if progress is not None:
         bar = progress(
@@ -263,6 +280,7 @@ def reproduce(
         "rows": [_row(name, records[name]) for name in models],
         "comparisons": _comparisons(models, reciprocal_ranks),
         "wall_seconds": time.perf_counter() - start,
+        "estimated_seconds": estimated,
     }
     if out is not None:
         write_results(results, out)

@@ -132,3 +132,24 @@ def test_each_multi_task_row_is_tested_against_its_ranker_and_vanilla():
     assert reproduce.comparisons(["rnr-bpr-svd", "vanilla-bpr-svd"]) == (
         ("rnr-bpr-svd", "vanilla-bpr-svd"),
     )
+
+
+def test_an_estimate_is_logged_before_the_first_row(fake_tune):
+    lines = []
+    results = reproduce.reproduce(
+        dataset="synthetic",
+        seeds=(0,),
+        models=("popularity", "bpr"),
+        dataset_args={"num_users": 60, "num_items": 40},
+        log=lines.append,
+    )
+    estimate = next(i for i, line in enumerate(lines) if "Estimated total" in line)
+    first_row = next(i for i, line in enumerate(lines) if line.startswith("[seed 0]"))
+    assert estimate < first_row
+    assert results["estimated_seconds"] > 0
+    quiet = reproduce.reproduce(
+        dataset="synthetic", seeds=(0,), models=("popularity",),
+        dataset_args={"num_users": 60, "num_items": 40},
+        log=lambda line: None, estimate=False,
+    )
+    assert quiet["estimated_seconds"] is None

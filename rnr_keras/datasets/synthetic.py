@@ -28,18 +28,74 @@ TASTE_SCALE = 0.8
 # Users are generated in chunks of about this many (user, item) logits, so
 # memory stays bounded however many users are asked for.
 CHUNK_LOGITS = 1 << 22
+# The exact sampler computes every (user, item) logit: about 130 ns each on
+# one core, so 2**28 of them (e.g. 20,000 users x 13,000 items) take about
+# half a minute. Larger calls use the candidate sampler (`_choose_sampled`),
+# which draws the same distribution approximately in time linear in the
+# number of interactions. The choice depends on the size alone, so a
+# `shape` gives the same arrays as its values passed by hand.
+EXACT_MAX_LOGITS = 1 << 28
+# Candidate sampler: users are grouped by their selection traits into at
+# most this many clusters (k-means on a sample), and each cluster proposes
+# items from its own exact selection distribution at the centroid, so the
+# importance weights left to correct are those of the distance to the
+# centroid, not of the whole personal term. The proposal tables hold at
+# most PROPOSAL_TABLE floats (num_clusters x num_items).
+NUM_CLUSTERS = 256
+PROPOSAL_TABLE = 1 << 26
+KMEANS_SAMPLE = 32_768
+KMEANS_STEPS = 8
+# Candidates drawn per user: this many times its number of choices, at least
+# MIN_CANDIDATES, in chunks of about CHUNK_CANDIDATES.
+CANDIDATE_FACTOR = 16
+MIN_CANDIDATES = 64
+CHUNK_CANDIDATES = 1 << 20
+
+# The documented value of every argument a `shape` can set.
+DEFAULTS = {
+    "num_users": 1000,
+    "num_items": 600,
+    "mean_interactions": 50,
+    "num_traits": 8,
+    "selection_strength": 2.0,
+    "popularity_skew": 1.3,
+    "activity_spread": ACTIVITY_SIGMA,
+    "trait_overlap": 0.5,
+    "rating_noise": 0.5,
+}
+SHAPES = {
+    "ml-100k": {
+        "num_users": 943,
+        "num_items": 1682,
+        "mean_interactions": 112,
+    },
+    "ml-1m": {
+        "num_users": 6040,
+        "num_items": 3706,
+        "mean_interactions": 172,
+    },
+    "yelp": {
+        "num_users": 295_000,
+        "num_items": 180_000,
+        "mean_interactions": 12.9,
+        "popularity_skew": 1.6,
+        "activity_spread": 1.5,
+    },
+}
 
 
 def synthetic(
     *,
-    num_users=1000,
-    num_items=600,
-    mean_interactions=50,
-    num_traits=8,
-    selection_strength=2.0,
-    popularity_skew=1.3,
-    trait_overlap=0.5,
-    rating_noise=0.5,
+    shape=None,
+    num_users=None,
+    num_items=None,
+    mean_interactions=None,
+    num_traits=None,
+    selection_strength=None,
+    popularity_skew=None,
+    activity_spread=None,
+    trait_overlap=None,
+    rating_noise=None,
     seed=0,
     return_traits=False,
 ):
@@ -144,6 +200,36 @@ def synthetic(
         Kool, van Hoof, Welling. Stochastic Beams and Where to Find Them:
         The Gumbel-Top-k Trick. ICML 2019.
     """
+    if shape is not None and shape not in SHAPES:
+        raise ValueError(
+            f"Unknown `shape` {shape!r}. Known shapes: {', '.join(SHAPES)}. "
+            f"Received: shape={shape!r}"
+        )
+    # Arguments passed explicitly win over the shape's, which win over the
+    # documented defaults.
+    given = {
+        "num_users": num_users,
+        "num_items": num_items,
+        "mean_interactions": mean_interactions,
+        "num_traits": num_traits,
+        "selection_strength": selection_strength,
+        "popularity_skew": popularity_skew,
+        "activity_spread": activity_spread,
+        "trait_overlap": trait_overlap,
+        "rating_noise": rating_noise,
+    }
+    values = {**DEFAULTS, **SHAPES.get(shape, {})}
+    values.update({k: v for k, v in given.items() if v is not None})
+    num_users = values["num_users"]
+    num_items = values["num_items"]
+    mean_interactions = values["mean_interactions"]
+    num_traits = values["num_traits"]
+    selection_strength = values["selection_strength"]
+    popularity_skew = values["popularity_skew"]
+    activity_spread = values["activity_spread"]
+    trait_overlap = values["trait_overlap"]
+    rating_noise = values["rating_noise"]
+
     _check_integer("num_users", num_users, minimum=1)
     _check_integer("num_items", num_items, minimum=2 * MIN_INTERACTIONS)
     _check_real(
@@ -152,6 +238,7 @@ def synthetic(
     _check_integer("num_traits", num_traits, minimum=1)
     _check_real("selection_strength", selection_strength, minimum=0.0)
     _check_real("popularity_skew", popularity_skew, minimum=0.0)
+    _check_real("activity_spread", activity_spread, minimum=0.0)
     _check_real("trait_overlap", trait_overlap, minimum=0.0, maximum=1.0)
     _check_real("rating_noise", rating_noise, minimum=0.0)
     _check_integer("seed", seed, minimum=0)
@@ -179,9 +266,10 @@ def synthetic(
     excess = float(mean_interactions) - MIN_INTERACTIONS
     # LogNormal(log(m) - s^2 / 2, s) has mean m; flooring it lets some users
     # have exactly 4, and a mean of 4 gives every user 4.
-    log_scale = np.log(max(excess, 1e-12)) - ACTIVITY_SIGMA**2 / 2
+    spread = float(activity_spread)
+    log_scale = np.log(max(excess, 1e-12)) - spread**2 / 2
     counts = MIN_INTERACTIONS + np.floor(
-        np.exp(log_scale + ACTIVITY_SIGMA * rng.standard_normal(num_users))
+        np.exp(log_scale + spread * rng.standard_normal(num_users))
     )
     counts = np.clip(counts, MIN_INTERACTIONS, cap).astype(np.int64)
 
@@ -190,25 +278,15 @@ def synthetic(
     # Leave `counts` seconds of room for the tie-breaking below.
     start = rng.random(num_users) * (SPAN_SECONDS - duration - counts)
 
-    # Selection: the Gumbel-top-k trick draws `counts[u]` items without
-    # replacement with probability proportional to exp(logit), in chunks of
-    # users so the (users, items) logits never get large.
+    # Selection: `counts[u]` items without replacement with probability
+    # proportional to exp(logit), exactly or, past EXACT_MAX_LOGITS, by the
+    # candidate sampler.
     popularity = float(popularity_skew) * z
     scale = float(selection_strength) / np.sqrt(k)
-    chunk = max(1, CHUNK_LOGITS // num_items)
-    chosen = []
-    for lo in range(0, num_users, chunk):
-        hi = min(lo + chunk, num_users)
-        logits = scale * (a[lo:hi] @ b.T) + popularity
-        logits += rng.gumbel(size=logits.shape)
-        # Only the top `most` columns matter: partition in linear time, then
-        # sort just those, and keep the first `counts[u]` of each row.
-        most = int(counts[lo:hi].max())
-        top = np.argpartition(-logits, most - 1, axis=1)[:, :most]
-        rank = np.argsort(-np.take_along_axis(logits, top, axis=1), axis=1)
-        top = np.take_along_axis(top, rank, axis=1)
-        chosen.append(top[np.arange(most) < counts[lo:hi, None]])
-    items = np.concatenate(chosen)
+    if num_users * num_items <= EXACT_MAX_LOGITS:
+        items = _choose_exact(rng, a, b, popularity, scale, counts)
+    else:
+        items = _choose_sampled(rng, a, b, popularity, scale, counts)
     users = np.repeat(np.arange(num_users), counts)
 
     # Time: random offsets in each user's window, sorted within the user.
@@ -267,6 +345,158 @@ def synthetic(
         "item_bias": item_bias[kept],
     }
     return data, traits
+
+
+def _choose_exact(rng, a, b, popularity, scale, counts):
+    """Every user's chosen items, flat in user order, by the Gumbel-top-k
+    trick over the whole catalog, in chunks of users so that the (users,
+    items) logits never get large."""
+    num_users, num_items = len(a), len(b)
+    chunk = max(1, CHUNK_LOGITS // num_items)
+    chosen = []
+    for lo in range(0, num_users, chunk):
+        hi = min(lo + chunk, num_users)
+        logits = scale * (a[lo:hi] @ b.T) + popularity
+        logits += rng.gumbel(size=logits.shape)
+        top, keep = _top_counts(logits, counts[lo:hi])
+        chosen.append(top[keep])
+    return np.concatenate(chosen)
+
+
+def _top_counts(keys, counts):
+    """The columns of each row's `counts[r]` largest keys, largest first:
+    `(top, keep)`, where row `r` of `top[keep]` has `counts[r]` columns."""
+    # Only the top `most` columns matter: partition in linear time, then
+    # sort just those.
+    most = int(counts.max())
+    top = np.argpartition(-keys, most - 1, axis=1)[:, :most]
+    rank = np.argsort(-np.take_along_axis(keys, top, axis=1), axis=1)
+    top = np.take_along_axis(top, rank, axis=1)
+    return top, np.arange(most) < counts[:, None]
+
+
+def _choose_sampled(rng, a, b, popularity, scale, counts):
+    """`_choose_exact`'s distribution, approximately, in time linear in the
+    number of choices.
+
+    Users are clustered by their selection traits `a_u`. A user of cluster
+    `c` draws `M` candidates with replacement from the cluster's proposal
+    `q_c(i)` proportional to `exp(scale * m_c . b_i + popularity_i)` (`m_c`
+    the centroid), which contains candidate `i` with probability
+    `pi_i = 1 - (1 - q_c(i))^M`. Gumbel-top-k over the distinct candidates
+    on the importance-corrected keys `logit_ui - log(pi_i)` then picks the
+    user's items: as `M` grows this becomes the exact sampler, and the
+    closer the proposal is to the user's own distribution, the sooner.
+    A user left with fewer distinct candidates than choices (only possible
+    in a small catalog) is sampled exactly.
+    """
+    num_users, k = a.shape
+    num_items = len(b)
+    num_clusters = max(
+        1, min(NUM_CLUSTERS, num_users, PROPOSAL_TABLE // num_items)
+    )
+    centroids, cluster = _cluster(rng, a, num_clusters)
+
+    # The proposals' cumulative weights, row c shifted by c, flat: one
+    # `searchsorted` then draws for users of every cluster at once.
+    table = scale * (centroids @ b.T) + popularity
+    peak = table.max(axis=1, keepdims=True)
+    np.exp(table - peak, out=table)
+    np.cumsum(table, axis=1, out=table)
+    log_norm = peak[:, 0] + np.log(table[:, -1])
+    table /= table[:, -1:]
+    table += np.arange(num_clusters)[:, None]
+    table = table.ravel()
+
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    items = np.empty(indptr[-1], dtype=np.int64)
+    exact = []
+    # Users in order of activity, so a chunk's rows need about the same
+    # number of candidates.
+    order = np.argsort(counts, kind="stable")
+    lo = 0
+    while lo < num_users:
+        hi = lo + max(1, CHUNK_CANDIDATES // _num_candidates(counts[order[lo]]))
+        hi = min(hi, num_users)
+        draws = _num_candidates(counts[order[hi - 1]])
+        hi = min(hi, lo + max(1, CHUNK_CANDIDATES // draws))
+        draws = _num_candidates(counts[order[hi - 1]])
+        rows = order[lo:hi]
+        lo = hi
+        n, c = counts[rows], cluster[rows]
+        shift = c[:, None]
+        candidates = np.searchsorted(
+            table, shift + rng.random((len(rows), draws)), side="right"
+        )
+        candidates = np.minimum(candidates - shift * num_items, num_items - 1)
+        candidates.sort(axis=1)
+        repeat = np.zeros(candidates.shape, dtype=bool)
+        repeat[:, 1:] = candidates[:, 1:] == candidates[:, :-1]
+
+        # Both dot products, user and centroid, in one batched matmul.
+        both = np.stack([a[rows], centroids[c]], axis=2)
+        dots = b[candidates] @ both
+        base = popularity[candidates]
+        logits = scale * dots[..., 0] + base
+        log_q = scale * dots[..., 1] + base - log_norm[c][:, None]
+        with np.errstate(divide="ignore"):
+            log_pi = np.log(-np.expm1(draws * np.log1p(-np.exp(log_q))))
+        keys = logits - log_pi + rng.gumbel(size=logits.shape)
+        keys[repeat] = -np.inf
+
+        short = (draws - repeat.sum(axis=1)) < n
+        exact.append(rows[short])
+        top, keep = _top_counts(keys, n)
+        keep &= ~short[:, None]
+        picked = np.take_along_axis(candidates, top, axis=1)
+        where = indptr[rows][:, None] + np.arange(top.shape[1])
+        items[where[keep]] = picked[keep]
+
+    exact = np.concatenate(exact)
+    if len(exact):
+        chosen = _choose_exact(
+            rng, a[exact], b, popularity, scale, counts[exact]
+        )
+        n = counts[exact]
+        start = np.repeat(indptr[exact], n)
+        within = np.arange(len(chosen)) - np.repeat(np.cumsum(n) - n, n)
+        items[start + within] = chosen
+    return items
+
+
+def _num_candidates(count):
+    return max(MIN_CANDIDATES, CANDIDATE_FACTOR * int(count))
+
+
+def _cluster(rng, a, num_clusters):
+    """`num_clusters` centroids of the rows of `a` by a few k-means steps on
+    a sample, and the nearest centroid of every row."""
+    sample = a[rng.permutation(len(a))[:KMEANS_SAMPLE]]
+    centroids = sample[:num_clusters].copy()
+    for _ in range(KMEANS_STEPS):
+        label = _nearest(sample, centroids)
+        size = np.bincount(label, minlength=num_clusters)
+        sums = np.stack(
+            [
+                np.bincount(label, sample[:, j], minlength=num_clusters)
+                for j in range(a.shape[1])
+            ],
+            axis=1,
+        )
+        used = size > 0
+        centroids[used] = sums[used] / size[used, None]
+    return centroids, _nearest(a, centroids)
+
+
+def _nearest(x, centroids):
+    half_norm = 0.5 * np.einsum("ck,ck->c", centroids, centroids)
+    chunk = max(1, CHUNK_LOGITS // len(centroids))
+    return np.concatenate(
+        [
+            np.argmax(x[lo : lo + chunk] @ centroids.T - half_norm, axis=1)
+            for lo in range(0, len(x), chunk)
+        ]
+    )
 
 
 def _check_integer(name, value, minimum=None):

@@ -36,9 +36,12 @@ def evaluate_ranking(
     `mrr@k`: `1 / rank` if `rank <= k` else 0,
     `ndcg@k`: `1 / log2(rank + 1)` if `rank <= k` else 0.
 
-    The work runs on the host in numpy, `batch_size` users at a time; the
-    training items are masked by one scatter per batch, so there is no
-    Python loop over users or items.
+    The work runs `batch_size` users at a time, on the scores as the model
+    returns them (for a zoo model, its backend tensor; nothing of size
+    users x items is copied): one comparison pass counts the items scoring
+    at least the target, and the user's training items that do are
+    subtracted, so there is no sort and no Python loop over users or
+    items. The result does not depend on `batch_size`.
 
     Args:
         model_or_score_fn: an object with a `score(user_indices)` method
@@ -95,13 +98,15 @@ def evaluate_ranking(
     for start in range(0, len(heldout), batch_size):
         stop = min(start + batch_size, len(heldout))
         users = heldout.users[start:stop]
-        scores = _to_numpy(score_fn(users))
+        scores = score_fn(users)
+        if not hasattr(scores, "shape") or not hasattr(scores, "dtype"):
+            scores = np.asarray(scores)
         expected = (len(users), num_items)
-        if scores.shape != expected:
+        if tuple(scores.shape) != expected:
             raise ValueError(
                 "The score function must return one row of `num_items` "
                 f"scores per user: expected shape {expected}, received "
-                f"shape {scores.shape}"
+                f"shape {tuple(scores.shape)}"
             )
         ranks[start:stop] = _batch_ranks(
             scores,
@@ -199,23 +204,42 @@ def heldout_ranks(y_true, y_pred):
 
 
 def _batch_ranks(scores, users, items, indptr, train_items, num_train_users):
-    """Ranks of `items` within one batch of score rows (host numpy)."""
-    rows = np.arange(len(users))
-    # A private float copy: the caller's array (maybe a model's cached score
-    # table) is never written to, and integer scores can hold NaN below.
-    scores = np.array(scores, dtype=np.result_type(scores.dtype, np.float32))
-    nan_rows = np.isnan(scores).any(axis=1)
+    """Ranks of `items` within one batch of score rows.
+
+    Nothing of the `(B, M)` scores is copied or written: the rank is the
+    count of items scoring at least the target (the target included),
+    minus the count among the user's distinct training items other than
+    the target, which are gathered (a few per user). The two full passes
+    (NaN check, comparison) run as backend ops on the scores as the model
+    returned them, on every core.
+    """
+    scores = keras.ops.convert_to_tensor(scores)
+    if not keras.backend.is_float_dtype(scores.dtype):
+        scores = keras.ops.cast(scores, "float64")
+    nan_rows = keras.ops.convert_to_numpy(
+        keras.ops.any(keras.ops.isnan(scores), axis=1)
+    )
     if nan_rows.any():
         row = int(np.flatnonzero(nan_rows)[0])
-        item = int(np.flatnonzero(np.isnan(scores[row]))[0])
+        values = keras.ops.convert_to_numpy(scores[row])
+        item = int(np.flatnonzero(np.isnan(values))[0])
         raise ValueError(
             f"The scores of user {int(users[row])} contain NaN (first at "
             f"item {item}); ranking needs finite or infinite scores"
         )
-    target = scores[rows, items]
+    rows = np.arange(len(users))
+    num_items = int(scores.shape[1])
+    flat = keras.ops.reshape(scores, (-1,))
+    target_index = rows.astype(np.int64) * num_items + items
+    target = keras.ops.take(flat, target_index)
+    at_least = keras.ops.sum(
+        keras.ops.cast(scores >= keras.ops.expand_dims(target, 1), "int32"),
+        axis=1,
+    )
 
-    # Scatter the batch users' training items: row ids by np.repeat over
-    # the CSR row lengths, item ids by one gather of their CSR slices.
+    # The batch users' training items: row ids by np.repeat over the CSR
+    # row lengths, item ids by one gather of their CSR slices; each
+    # (row, item) once, and never the target (it stays a candidate).
     clipped = np.minimum(users, num_train_users)
     starts = indptr[clipped]
     lengths = indptr[np.minimum(users.astype(np.int64) + 1, num_train_users)]
@@ -225,13 +249,18 @@ def _batch_ranks(scores, users, items, indptr, train_items, num_train_users):
     row_offsets = np.cumsum(lengths) - lengths
     offsets = np.arange(total) - np.repeat(row_offsets, lengths)
     mask_items = train_items[np.repeat(starts, lengths) + offsets]
-    # NaN rather than -inf marks an excluded item: NaN >= x is False for any
-    # x, so excluded items never count even when the target scores -inf.
-    # The target itself is excluded from the count too and added back as 1,
-    # which keeps it a candidate even when it also sits in `train`.
-    scores[mask_rows, mask_items] = np.nan
-    scores[rows, items] = np.nan
-    return 1 + np.count_nonzero(scores >= target[:, None], axis=1)
+    keys = np.unique(mask_rows.astype(np.int64) * num_items + mask_items)
+    keys = keys[keys != target_index[keys // num_items]]
+    excluded = np.zeros(len(users), dtype=np.int64)
+    if len(keys):
+        seen = keras.ops.convert_to_numpy(keras.ops.take(flat, keys))
+        beaten = seen >= keras.ops.convert_to_numpy(target)[keys // num_items]
+        excluded = np.bincount(
+            (keys // num_items)[beaten], minlength=len(users)
+        )
+    # The target scores at least itself (it is not NaN), so `at_least`
+    # counts it: the rank is already 1-based.
+    return keras.ops.convert_to_numpy(at_least).astype(np.int64) - excluded
 
 
 def _check_data(heldout, train):
@@ -263,6 +292,19 @@ def _per_rank_metrics(ranks, k):
 
 
 def _resolve_score_fn(model_or_score_fn):
+    score_batch = getattr(model_or_score_fn, "score_batch", None)
+    if callable(score_batch) and callable(getattr(model_or_score_fn, "score", None)):
+        # A zoo model: its scores as a backend tensor, without `score`'s
+        # copy into a host array.
+        model = model_or_score_fn
+
+        def score_tensor(users):
+            if getattr(model, "uses_history", False):
+                model.require_history("scoring")
+            users = model._user_array(users)
+            return score_batch(keras.ops.convert_to_tensor(users))
+
+        return score_tensor
     score = getattr(model_or_score_fn, "score", None)
     if callable(score):
         return score

@@ -1,5 +1,7 @@
 """What a model hands its heads about the users of a batch."""
 
+from keras import ops
+
 
 class HeadContext:
     """The users of a batch and, when the model has it, their history.
@@ -70,6 +72,18 @@ class HeadContext:
             "entries",
             lambda: self._require("user histories").entries(self.users),
         )
+
+    def of_entries(self):
+        """A `HeadContext` with one user per training entry (`entries()`
+        order): what a rater's `rate` reads to rate those entries."""
+
+        def make():
+            row, _, _ = self.entries()
+            return HeadContext(
+                ops.take(self.users, row, axis=0), self.history, owner=self.owner
+            )
+
+        return self._cached("of_entries", make)
 
     def counts(self):
         """`(B,)` float: number of training items of each user."""

@@ -22,6 +22,12 @@ from rnr_keras.validation import check_positive_int
 
 #: Training-set size from which `compile` turns XLA on for pair batches.
 JIT_MIN_INTERACTIONS = 200_000
+#: Embedding rows (users + items) from which the model counts as large:
+#: `compile` then picks row-sparse optimisers without XLA, and pair
+#: batches grow to `PairBatches.large_batch_size`. Dense updates of
+#: Yelp's 295k + 168k rows dominate every step (BPR trained at ~8,000
+#: interactions/s); ML-1M's 9.7k rows stay dense, where XLA fuses them.
+SPARSE_MIN_ROWS = 100_000
 
 
 def tf_data_types():
@@ -301,21 +307,37 @@ class MultiTaskModel(Recommender):
         head = self._lead_head
         return head.default_patience if head is not None else 10
 
+    @property
+    def large(self):
+        """Whether the embedding tables are large (`SPARSE_MIN_ROWS`):
+        `compile` then updates only the rows a batch touches."""
+        return self.num_users + self.num_items >= SPARSE_MIN_ROWS
+
     def compile(
         self, optimizer="default", jit_compile=None, steps_per_execution=None, **kwargs
     ):
         """`keras.Model.compile` with presets and a faster default.
 
+        On a `large` model (at least `SPARSE_MIN_ROWS` users + items) the
+        presets are row-sparse: "default" is `LazyAdam`, "paper"
+        `SparseAdagrad` (exactly AdaGrad's update, only cheaper), so a
+        step costs what the batch touches, not the tables.
+
         Args:
-            optimizer: "default" (Adam at `default_learning_rate`),
-                "paper" (AdaGrad, lr 0.001), or anything
+            optimizer: "default" (Adam at `default_learning_rate`;
+                `LazyAdam` on a large model), "paper" (AdaGrad, lr 0.001;
+                `SparseAdagrad` on a large model), or anything
                 `keras.Model.compile` takes.
             jit_compile: bool or `None`. `None` uses XLA for a batch kind
                 XLA can compile (pairs), heads that read no history, and a
                 model adapted to at least `JIT_MIN_INTERACTIONS`
                 interactions (twice as fast per epoch on ML-1M-sized data,
-                but its compile time outweighs that on small data); call
-                `adapt` before `compile` for it to apply.
+                but its compile time outweighs that on small data), unless
+                the model is `large`: XLA's scatter updates were slower
+                than TensorFlow's at large batches (BPR at batch 32,768 on
+                Yelp-sized tables, 2 cores: ~90k vs ~150-190k
+                interactions/s). Call `adapt` before `compile` for it to
+                apply.
             steps_per_execution: int or `None`. Batches per call into the
                 compiled training function. `None` means 16 (one Python
                 round trip per 16 small batches doubled BPR's samples/s on
@@ -333,10 +355,14 @@ class MultiTaskModel(Recommender):
                 and not self.batch_kind.training_reads_history(self)
                 and history is not None
                 and len(history) >= JIT_MIN_INTERACTIONS
+                and not self.large
                 and not _has_strategy()
             )
         if isinstance(optimizer, str) and optimizer == "default":
-            optimizer = keras.optimizers.Adam(self.default_learning_rate)
+            adam = optimizers.LazyAdam if self.large else keras.optimizers.Adam
+            optimizer = adam(self.default_learning_rate)
+        elif isinstance(optimizer, str) and optimizer == "paper" and self.large:
+            optimizer = optimizers.SparseAdagrad(learning_rate=0.001)
         if steps_per_execution is None:
             steps_per_execution = 1 if _has_strategy() else 16
         super().compile(

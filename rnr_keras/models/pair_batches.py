@@ -17,13 +17,21 @@ class PairBatches(BatchKind):
 
     name = "pairs"
     default_batch_size = 1024
+    #: Batch size of a `large` model (Yelp-sized tables): a row-sparse step
+    #: costs about the same whatever the batch up to tens of thousands of
+    #: rows, so throughput grows with it (BPR on 2 cores: ~40k
+    #: interactions/s at 2,048, ~150-190k at 32,768).
+    large_batch_size = 32768
 
     def dataset(self, model, train, batch_size=None, shuffle=True, seed=0):
         from rnr_keras.inputs.pipelines import pair_dataset
 
+        if batch_size is None:
+            large = getattr(model, "large", False)
+            batch_size = self.large_batch_size if large else self.default_batch_size
         return pair_dataset(
             train,
-            batch_size or self.default_batch_size,
+            batch_size,
             negatives=model.needs_negatives,
             shuffle=shuffle,
             seed=seed,

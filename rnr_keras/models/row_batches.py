@@ -14,12 +14,25 @@ class RowBatches(BatchKind):
     over the user's observed ratings. Both losses and the penalty are
     divided by the number of observed interactions in the batch, so they
     are per-interaction means and `alpha` weighs like with like.
+
+    With a ranker that samples its negatives (CDAE on a large catalogue,
+    `CDAERanker.sample_size`), nothing of size `(B, M)` is built: the
+    ranker scores the users' observed items and a sample of items, the
+    rater rates the observed items only, and the penalty reads the rows
+    of those items with the same weights (an item's weight is its count in
+    the batch over the batch's interactions, exactly as in the full-row
+    penalty), so every gradient of U, I and Id is row-sparse.
     """
 
     name = "rows"
     default_batch_size = 64
     # The rows' ragged building has data-dependent shapes.
     jit_compatible = False
+
+    @staticmethod
+    def sampled(model):
+        """Whether `model`'s ranker trains on sampled negatives."""
+        return getattr(model.ranker, "sampled", False) and model.trains_ranker
 
     def dataset(self, model, train, batch_size=None, shuffle=True, seed=0):
         from rnr_keras.inputs.pipelines import user_dataset
@@ -29,6 +42,8 @@ class RowBatches(BatchKind):
         )
 
     def call(self, model, inputs, training=False):
+        if self.sampled(model):
+            return self._call_sampled(model, inputs, training)
         users = inputs["user"]
         context = model.context(users)
         user_vectors = model.user_embedding(users)
@@ -43,7 +58,48 @@ class RowBatches(BatchKind):
             outputs["rating"] = model.rater.rate_all(context, p, q)
         return outputs
 
+    def _call_sampled(self, model, inputs, training):
+        users = inputs["user"]
+        context = model.context(users)
+        user_vectors = model.user_embedding(users)
+        outputs = dict(
+            model.ranker.score_sampled(
+                context, user_vectors, model.item_embedding, training=training
+            )
+        )
+        if model.rater is not None and (model.trains_rater or not training):
+            row, items, _ = context.entries()
+            p, q = model.rating_vectors(
+                ops.take(user_vectors, row, axis=0), model.item_embedding(items), items
+            )
+            outputs["rating"] = model.rater.rate(context.of_entries(), p, q, items)
+        return outputs
+
+    def _losses_sampled(self, model, x, y_pred):
+        users = x["user"]
+        context = model.context(users)
+        row, items, ratings = context.entries()
+        rank_loss = rating_loss = ops.zeros(())
+        if model.trains_ranker:
+            rank_loss = model.ranker.loss(context, y_pred)
+        if model.trains_rater:
+            rating_loss = model.rater.loss(y_pred["rating"], ratings)
+        total = ops.maximum(ops.cast(ops.shape(items)[0], "float32"), 1.0)
+        user_weights = ops.cast(context.counts(), "float32") / total
+        item_weights = ops.ones(ops.shape(items), dtype="float32") / total
+        penalty = self.weighted_norms(
+            model.user_embedding.embeddings, users, user_weights
+        ) + self.weighted_norms(model.item_embedding.embeddings, items, item_weights)
+        if model.trains_rater and model.post is not None:
+            penalty += self.weighted_norms(model.post.deviation, items, item_weights)
+        penalty += model.ranker.penalty(context, user_weights, items, item_weights)
+        if model.trains_rater:
+            penalty += model.rater.penalty(context, user_weights, items, item_weights)
+        return rank_loss, rating_loss, penalty
+
     def losses(self, model, x, y, y_pred):
+        if self.sampled(model):
+            return self._losses_sampled(model, x, y_pred)
         users = x["user"]
         context = model.context(users)
         rows = context.rows()

@@ -6,8 +6,9 @@
 AdaGrad with learning rate 0.001.
 Both update whole tables each step, which XLA fuses well on catalogs the
 size of MovieLens. `LazyAdam` and `SparseAdagrad` update only the rows a
-batch touched; use them (with `jit_compile=False`) when tables are so large
-that dense updates dominate (hundreds of thousands of items).
+batch touched; `MultiTaskModel.compile` picks them (without XLA) for
+"default" and "paper" when the tables are large (`SPARSE_MIN_ROWS`, 100k
+users + items), where dense updates would dominate every step.
 """
 
 import keras

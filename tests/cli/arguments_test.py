@@ -200,7 +200,7 @@ class TestParseDatasetArgs:
         assert "Known: time_resolution (only synthetic takes others)" in message
 
     def test_synthetic_lists_time_resolution_too(self):
-        with pytest.raises(ValueError, match="Known: time_resolution, num_users"):
+        with pytest.raises(ValueError, match="Known: time_resolution, shape, num_users"):
             arguments.parse_dataset_args("synthetic", ["users=3"])
 
     def test_parsed_arguments_load(self, tmp_path):

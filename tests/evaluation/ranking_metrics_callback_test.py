@@ -5,6 +5,7 @@ import pytest
 from rnr_keras.datasets import Interactions
 from rnr_keras.evaluation import RankingMetricsCallback
 from rnr_keras.evaluation import evaluate_ranking
+from rnr_keras.evaluation import ranking_metrics_callback as callback_module
 from tests.test_case import TestCase
 
 NUM_USERS, NUM_ITEMS = 24, 12
@@ -175,7 +176,56 @@ class TestRankingMetricsCallback(TestCase):
             "every": 3,
             "prefix": "val_",
             "batch_size": 1024,
+            "max_rows": "auto",
+            "seed": 0,
         }
+
+
+class TestValidationSample(TestCase):
+    def sampled(self, monkeypatch, **kwargs):
+        monkeypatch.setattr(callback_module, "AUTO_MAX_SCORES", 10 * NUM_ITEMS)
+        monkeypatch.setattr(callback_module, "AUTO_MIN_ROWS", 4)
+        train, heldout, _, _ = planted_split()
+        return heldout, RankingMetricsCallback(heldout, train, **kwargs)
+
+    def test_auto_samples_large_validations_only(self, monkeypatch):
+        train, heldout, _, _ = planted_split()
+        # 24 rows x 12 items is far below the real budget: every row.
+        callback = RankingMetricsCallback(heldout, train)
+        assert callback.sampled_rows is None and len(callback.heldout) == 24
+        # Over the budget: max(min rows, budget // items) = 10 rows.
+        heldout, callback = self.sampled(monkeypatch)
+        assert callback.sampled_rows == 10 and len(callback.heldout) == 10
+        rows = set(zip(callback.heldout.users.tolist(), callback.heldout.items.tolist()))
+        assert rows <= set(zip(heldout.users.tolist(), heldout.items.tolist()))
+        # Seeded: the same rows again, other rows with another seed.
+        _, again = self.sampled(monkeypatch)
+        np.testing.assert_array_equal(again.heldout.users, callback.heldout.users)
+        _, other = self.sampled(monkeypatch, seed=1)
+        assert not np.array_equal(other.heldout.users, callback.heldout.users)
+
+    def test_explicit_sizes(self):
+        train, heldout, _, _ = planted_split()
+        assert RankingMetricsCallback(heldout, train, max_rows=5).sampled_rows == 5
+        assert RankingMetricsCallback(heldout, train, max_rows=100).sampled_rows is None
+        assert RankingMetricsCallback(heldout, train, max_rows=None).sampled_rows is None
+        with pytest.raises(ValueError, match="max_rows"):
+            RankingMetricsCallback(heldout, train, max_rows=0)
+
+    def test_sample_is_announced_and_evaluated(self, monkeypatch, capsys, caplog):
+        heldout, callback = self.sampled(monkeypatch)
+        _, _, x, y = planted_split()
+        model = DotModel(NUM_USERS, NUM_ITEMS)
+        model.compile(optimizer="sgd", loss="mse")
+        with caplog.at_level("INFO", logger="rnr_keras.training"):
+            model.fit(x, y, epochs=1, verbose=0, callbacks=[callback])
+        message = "seeded sample of 10 of 24 held-out rows"
+        assert message in caplog.text
+        # verbose=0: the log only, nothing on stderr.
+        assert message not in capsys.readouterr().err
+        expected = evaluate_ranking(model, callback.heldout, callback.train)
+        assert callback.last_results["recall@10"] == expected["recall@10"]
+        assert callback.last_results["users"] == 10
 
 
 class TestBadArguments:

@@ -442,3 +442,38 @@ class TestHelpers:
         ranks = heldout_ranks(targets.reshape(-1, 1), table)
         ranks = keras.ops.convert_to_numpy(ranks)
         np.testing.assert_array_equal(ranks, expected)
+
+
+class TestZooModelChunks:
+    def test_chunk_size_does_not_change_a_zoo_models_metrics(self):
+        # A zoo model is scored through its backend tensors (`score_batch`);
+        # every chunking gives the same ranks as the host-array path and
+        # the obvious reference, trained weights included.
+        from rnr_keras import datasets
+        from rnr_keras import protocol
+        from rnr_keras import training
+
+        keras.utils.set_random_seed(0)
+        data = datasets.synthetic(num_users=120, num_items=70, seed=3)
+        split = protocol.all_but_last_one(data, seed=0)
+        model = training.build_model(
+            "rnr-bpr-svd", split.num_users, split.num_items, embedding_dim=8
+        )
+        training.fit_model(model, split, epochs=2, verbose=0)
+        heldout = split.test
+        results = [
+            evaluate_ranking(
+                model, heldout, split.train, batch_size=size, per_user=True
+            )
+            for size in (1, 7, 64, 10_000)
+        ]
+        table = model.score(np.arange(split.num_users))
+        host = evaluate_ranking(
+            table_scorer(table), heldout, split.train, per_user=True
+        )
+        expected = reference_ranks(table, heldout, split.train)
+        for result in results + [host]:
+            np.testing.assert_array_equal(result["per_user"]["rank"], expected)
+            assert result["recall@10"] == results[0]["recall@10"]
+            assert result["mrr@10"] == results[0]["mrr@10"]
+        assert expected.min() <= 10 < expected.max()  # not a trivial case

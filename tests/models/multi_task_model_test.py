@@ -1,6 +1,7 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from rnr_keras import inputs
 from rnr_keras import optimizers
@@ -265,3 +266,68 @@ class TestMultiTaskModelSerialization(TestCase):
             np.array(loaded.interaction_history.ratings),
             np.array(model.interaction_history.ratings),
         )
+
+
+class TestLargeTables(TestCase):
+    """Yelp-sized tables: row-sparse optimisers, no XLA, large batches."""
+
+    def model(self, monkeypatch, ranker="bpr", **kwargs):
+        monkeypatch.setattr(multi_task_model, "SPARSE_MIN_ROWS", 8)
+        monkeypatch.setattr(multi_task_model, "JIT_MIN_INTERACTIONS", 1)
+        return MultiTaskModel(
+            num_users=3, num_items=5, ranker=ranker, alpha=1.0, **kwargs
+        ).adapt(planted.tiny_train())
+
+    def test_presets_become_row_sparse(self, monkeypatch):
+        model = self.model(monkeypatch)
+        assert model.large
+        model.compile()
+        assert type(model.optimizer) is optimizers.LazyAdam
+        assert float(model.optimizer.learning_rate) == pytest.approx(
+            model.default_learning_rate
+        )
+        assert not model.jit_compile
+        model.compile(optimizer="paper")
+        assert type(model.optimizer) is optimizers.SparseAdagrad
+        assert float(model.optimizer.learning_rate) == pytest.approx(0.001)
+        # Below the threshold nothing changes: dense Adam, XLA on.
+        monkeypatch.setattr(multi_task_model, "SPARSE_MIN_ROWS", 9)
+        model.compile()
+        assert type(model.optimizer) is keras.optimizers.Adam
+        assert model.jit_compile
+
+    def test_pair_batches_grow(self, monkeypatch):
+        from rnr_keras.models.pair_batches import PairBatches
+
+        monkeypatch.setattr(PairBatches, "large_batch_size", 4)
+        x, _ = next(iter(self.model(monkeypatch).training_dataset(planted.tiny_train())))
+        assert x["user"].shape[0] == 4
+
+    def test_sampled_cdae_steps_touch_batch_rows_only(self, monkeypatch):
+        # With sampled negatives every embedding gradient is row-sparse,
+        # and one fitted epoch changes the loss and keeps it finite.
+        model = MultiTaskModel(
+            num_users=3, num_items=5, ranker=CDAERanker(negatives=3),
+            rater=SVDRater(), alpha=0.9, post_consumption=True,
+        ).adapt(planted.tiny_train())
+        assert model.ranker.sampled
+        dataset = model.training_dataset(planted.tiny_train())
+        x = next(iter(dataset))
+        with tf.GradientTape() as tape:
+            loss = model.compute_loss(x, None, model(x, training=True))
+        grads = tape.gradient(loss, model.trainable_variables)
+        kinds = {
+            v.path: type(g).__name__
+            for v, g in zip(model.trainable_variables, grads)
+        }
+        # U, I, Id and CDAE's encoder: only the batch's rows.
+        sparse = [
+            path for path in kinds
+            if path.endswith(("embeddings", "deviation", "encoder"))
+        ]
+        assert len(sparse) == 4, kinds
+        for path in sparse:
+            assert kinds[path] == "IndexedSlices", kinds
+        model.compile()
+        history = model.fit(dataset, epochs=2, verbose=0)
+        assert np.all(np.isfinite(history.history["loss"]))

@@ -1,0 +1,39 @@
+import pytest
+
+from rnr_keras import datasets
+from rnr_keras import job_estimate
+from rnr_keras import protocol
+from rnr_keras import tuning
+
+
+@pytest.fixture(scope="module")
+def split():
+    data = datasets.synthetic(num_users=60, num_items=40, seed=0)
+    return protocol.all_but_last_one(data, seed=0)
+
+
+def test_total_is_trials_times_epochs_times_measured_costs(split):
+    estimate = job_estimate.estimate_job(
+        ("popularity", "bpr"), split, seeds=3, epochs=100, patience=4
+    )
+    bpr = estimate["models"]["bpr"]
+    assert bpr["trials"] == tuning.planned_trials("bpr", split)
+    # patience 4, best epoch after about another 4: 8 epochs a trial.
+    assert bpr["epochs"] == 8
+    assert bpr["epoch_seconds"] > 0 and bpr["validation_seconds"] > 0
+    assert bpr["seconds"] == pytest.approx(
+        3 * bpr["trials"] * 8 * (bpr["epoch_seconds"] + bpr["validation_seconds"])
+    )
+    # Popularity is not trained by `fit`: one pass a trial.
+    assert estimate["models"]["popularity"]["epochs"] == 1
+    assert estimate["seconds"] == pytest.approx(
+        sum(m["seconds"] for m in estimate["models"].values())
+    )
+    text = job_estimate.describe(estimate)
+    assert "bpr:" in text and "Estimated total" in text
+
+
+def test_epochs_are_capped_by_the_jobs_epochs(split):
+    estimate = job_estimate.estimate_job(("bpr",), split, epochs=3)
+    # BPR's default patience (30) would mean ~60 epochs; the job stops at 3.
+    assert estimate["models"]["bpr"]["epochs"] == 3
