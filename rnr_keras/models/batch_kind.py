@@ -30,6 +30,9 @@ class BatchKind(abc.ABC):
     default_batch_size = None
     #: Whether XLA can compile this kind's training step.
     jit_compatible = True
+    #: Factor on the "default" learning rate of a `large` model (whose
+    #: batches this kind may enlarge).
+    large_learning_rate_scale = 1.0
     #: Whether the model's user matrix U gives the user vectors (False for
     #: sequence rankers, whose user vector encodes the user's items).
     uses_user_embedding = True

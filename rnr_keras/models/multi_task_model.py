@@ -325,7 +325,9 @@ class MultiTaskModel(Recommender):
 
         Args:
             optimizer: "default" (Adam at `default_learning_rate`;
-                `LazyAdam` on a large model), "paper" (AdaGrad, lr 0.001;
+                `LazyAdam` on a large model, at that rate times the batch
+                kind's `large_learning_rate_scale`: 5 for pairs, whose
+                batches grow 32x), "paper" (AdaGrad, lr 0.001;
                 `SparseAdagrad` on a large model), or anything
                 `keras.Model.compile` takes.
             jit_compile: bool or `None`. `None` uses XLA for a batch kind
@@ -359,8 +361,13 @@ class MultiTaskModel(Recommender):
                 and not _has_strategy()
             )
         if isinstance(optimizer, str) and optimizer == "default":
-            adam = optimizers.LazyAdam if self.large else keras.optimizers.Adam
-            optimizer = adam(self.default_learning_rate)
+            if self.large:
+                optimizer = optimizers.LazyAdam(
+                    self.default_learning_rate
+                    * self.batch_kind.large_learning_rate_scale
+                )
+            else:
+                optimizer = keras.optimizers.Adam(self.default_learning_rate)
         elif isinstance(optimizer, str) and optimizer == "paper" and self.large:
             optimizer = optimizers.SparseAdagrad(learning_rate=0.001)
         if steps_per_execution is None:
