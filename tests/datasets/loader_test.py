@@ -58,6 +58,31 @@ class TestLoad:
         assert data.num_users == int(np.sum(raw.user_counts() >= threshold))
         assert data.user_counts().min() >= threshold
 
+    def test_synthetic_shape_with_overrides(self):
+        data = datasets.load("synthetic", shape="ml-100k", num_users=30)
+        raw = datasets.synthetic(shape="ml-100k", num_users=30)
+        assert data.num_users == 30
+        np.testing.assert_array_equal(data.items, raw.items)
+        np.testing.assert_array_equal(data.item_ids, raw.item_ids)
+        assert data.item_ids[-1] <= 1682
+
+    def test_synthetic_shape_from_the_command_line(self):
+        # `--dataset synthetic --dataset-arg shape=yelp` (made small here):
+        # the CLI's parsing hands `load` what it takes.
+        from rnr_keras.cli.arguments import parse_dataset_args
+
+        kwargs = parse_dataset_args(
+            "synthetic", ["shape=yelp", "num_users=300", "num_items=2000"]
+        )
+        assert kwargs == {"shape": "yelp", "num_users": 300, "num_items": 2000}
+        data = datasets.load("synthetic", **kwargs)
+        assert data.num_users == 300
+        assert 10 <= len(data) / 300 <= 15  # Yelp's 12.4 per user
+
+    def test_synthetic_unknown_shape(self):
+        with pytest.raises(ValueError, match="Known shapes: ml-100k"):
+            datasets.load("synthetic", shape="netflix")
+
     def test_synthetic_traits_are_refused(self):
         with pytest.raises(TypeError, match="return_traits=True"):
             datasets.load("synthetic", return_traits=True)

@@ -1,3 +1,4 @@
+import hashlib
 import importlib
 
 import numpy as np
@@ -228,12 +229,15 @@ def test_tiny_catalog_caps_users_at_half_of_it():
         ("num_traits", 0),
         ("selection_strength", -1.0),
         ("popularity_skew", float("inf")),
+        ("activity_spread", -0.5),
         ("trait_overlap", 1.5),
         ("trait_overlap", -0.1),
         ("rating_noise", -0.5),
         ("seed", 1.5),
         ("seed", -1),
         ("return_traits", "yes"),
+        ("shape", "netflix"),
+        ("shape", 1),
     ],
 )
 def test_bad_arguments_raise_naming_the_argument(arg, value):
@@ -249,8 +253,228 @@ def test_arguments_are_keyword_only():
 
 def test_movielens_1m_sized_call():
     # Its speed is a benchmark's business, not a test's (no timing here).
-    data = synthetic(num_users=6040, num_items=3706, mean_interactions=170)
+    data = synthetic(shape="ml-1m")
     assert data.num_users == 6040
     assert 3600 <= data.num_items <= 3706
-    assert 900_000 <= len(data) <= 1_100_000
+    # ML-1M has 1,000,209 ratings, 165.6 per user.
+    assert 960_000 <= len(data) <= 1_040_000
     assert data.user_counts().min() >= 4
+
+
+def _digest(data):
+    digest = hashlib.sha256()
+    for name in ("users", "items", "ratings", "timestamps", "user_ids",
+                 "item_ids"):
+        array = np.ascontiguousarray(getattr(data, name))
+        digest.update(name.encode())
+        digest.update(str(array.dtype).encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+# Recorded before the shapes and the candidate sampler were added: the exact
+# sampler's output must not move (with numpy 2.4; a numpy that changed its
+# random streams would change these too).
+PINNED = [
+    ({}, "59846506f1eee5d08f355229fcbac3d85e03e49b02220f06f98b6ce6562d97f2"),
+    (
+        {"num_users": 200, "num_items": 150, "seed": 7},
+        "5b5ced1c835cbbc9262bcfb00e27ad4f94d45d61463cd83e9e97623af55d1d61",
+    ),
+    (
+        {"num_users": 50, "num_items": 40, "seed": 0},
+        "80ac5081564746d41aac108ba3868007dd849ea9623da069903edc0ce62009a1",
+    ),
+    (
+        {"num_users": 300, "num_items": 200, "mean_interactions": 30,
+         "popularity_skew": 2.0, "seed": 5},
+        "ed77da2b44621bd613ff25dee9e9e8426810f35380a0057d5bb2c3310c832839",
+    ),
+    (
+        {"num_users": 120, "num_items": 90, "num_traits": 3,
+         "selection_strength": 0.5, "trait_overlap": 1.0,
+         "rating_noise": 0.1, "seed": 11},
+        "a41256b217e50cf75e70ddb75dc0c55823f963446209047915c171ff47a81328",
+    ),
+]
+
+
+@pytest.mark.parametrize("kwargs, digest", PINNED)
+def test_exact_outputs_are_pinned(kwargs, digest):
+    assert _digest(synthetic(**kwargs)) == digest
+
+
+class TestShapes:
+    def test_known_shapes(self):
+        assert list(synthetic_module.SHAPES) == ["ml-100k", "ml-1m", "yelp"]
+        for values in synthetic_module.SHAPES.values():
+            assert set(values) <= set(synthetic_module.DEFAULTS)
+
+    def test_defaults_are_the_documented_values(self):
+        assert synthetic_module.DEFAULTS == {
+            "num_users": 1000,
+            "num_items": 600,
+            "mean_interactions": 50,
+            "num_traits": 8,
+            "selection_strength": 2.0,
+            "popularity_skew": 1.3,
+            "activity_spread": 1.0,
+            "trait_overlap": 0.5,
+            "rating_noise": 0.5,
+        }
+        # `None` is "not given": the default.
+        explicit = synthetic(num_users=None, popularity_skew=None, seed=0)
+        assert _digest(explicit) == _digest(synthetic())
+
+    def test_ml_100k_preset_applies(self):
+        data = synthetic(shape="ml-100k")
+        assert data.num_users == 943
+        assert 1600 <= data.num_items <= 1682
+        # ML-100K: 100,000 ratings, 106 per user.
+        assert 100 <= len(data) / data.num_users <= 112
+        by_hand = synthetic(
+            num_users=943, num_items=1682, mean_interactions=112
+        )
+        assert _digest(data) == _digest(by_hand)
+
+    def test_explicit_arguments_win_over_the_shape(self):
+        data = synthetic(shape="ml-100k", num_users=30, mean_interactions=20)
+        assert data.num_users == 30
+        by_hand = synthetic(num_users=30, num_items=1682, mean_interactions=20)
+        assert _digest(data) == _digest(by_hand)
+
+    def test_yelp_preset_values_apply_under_overrides(self):
+        # Small enough for the exact sampler: the preset's tails and mean
+        # still apply to what is not overridden.
+        data = synthetic(shape="yelp", num_users=2000, num_items=3000)
+        by_hand = synthetic(
+            num_users=2000,
+            num_items=3000,
+            mean_interactions=12.9,
+            popularity_skew=1.5,
+            activity_spread=1.5,
+        )
+        assert _digest(data) == _digest(by_hand)
+        counts = data.user_counts()
+        assert 11.5 <= counts.mean() <= 13.5
+        assert np.median(counts) <= 7
+        assert counts.max() > 20 * np.median(counts)
+
+    def test_unknown_shape_lists_the_known_ones(self):
+        with pytest.raises(ValueError) as info:
+            synthetic(shape="netflix")
+        message = str(info.value)
+        assert "'netflix'" in message
+        assert "ml-100k, ml-1m, yelp" in message
+
+    def test_activity_spread_sets_the_tail(self):
+        flat = synthetic(num_users=400, num_items=400, activity_spread=0.0)
+        wide = synthetic(num_users=400, num_items=400, activity_spread=1.5)
+        assert flat.user_counts().max() - flat.user_counts().min() <= 1
+        assert 40 <= len(wide) / 400 <= 55
+        assert np.median(wide.user_counts()) < 0.6 * wide.user_counts().mean()
+
+
+@pytest.fixture
+def sampled(monkeypatch):
+    """`synthetic` with the candidate sampler forced at any size."""
+    monkeypatch.setattr(synthetic_module, "EXACT_MAX_LOGITS", 0)
+    return synthetic
+
+
+class TestCandidateSampler:
+    def test_distinct_items_and_the_same_counts(self, sampled, monkeypatch):
+        exact = synthetic(num_users=600, num_items=2000, seed=4)
+        # Several chunks of candidates.
+        monkeypatch.setattr(synthetic_module, "CHUNK_CANDIDATES", 5000)
+        data = sampled(num_users=600, num_items=2000, seed=4)
+        # The numbers of choices are drawn before the sampler runs.
+        np.testing.assert_array_equal(data.user_counts(), exact.user_counts())
+        pairs = data.users.astype(np.int64) * data.num_items + data.items
+        assert len(np.unique(pairs)) == len(data)
+        assert data.item_counts().min() >= 1
+        same_user = data.users[1:] == data.users[:-1]
+        assert np.all(np.diff(data.timestamps)[same_user] > 0)
+        assert set(np.unique(data.ratings).tolist()) == {1, 2, 3, 4, 5}
+
+    def test_seeded(self, sampled):
+        first = sampled(num_users=300, num_items=900, seed=2)
+        second = sampled(num_users=300, num_items=900, seed=2)
+        other = sampled(num_users=300, num_items=900, seed=3)
+        assert _digest(first) == _digest(second) != _digest(other)
+
+    def test_short_users_fall_back_to_the_exact_sampler(
+        self, sampled, monkeypatch
+    ):
+        # 40 items, very skewed: some users draw fewer distinct candidates
+        # than they choose, and are sampled exactly instead.
+        calls = []
+        exact = synthetic_module._choose_exact
+
+        def spy(rng, a, *args):
+            calls.append(len(a))
+            return exact(rng, a, *args)
+
+        monkeypatch.setattr(synthetic_module, "_choose_exact", spy)
+        data = sampled(num_users=200, num_items=40, popularity_skew=3.0)
+        assert calls and 0 < calls[0] < 200
+        pairs = data.users.astype(np.int64) * 40 + data.items
+        assert len(np.unique(pairs)) == len(data)
+        assert data.user_counts().min() >= 4
+        assert data.user_counts().max() <= 20
+
+    def test_approximately_the_exact_distribution(self, sampled):
+        kwargs = dict(num_users=3000, num_items=3000, mean_interactions=20)
+        exact, traits = synthetic(**kwargs, seed=1, return_traits=True)
+        data, same = sampled(**kwargs, seed=1, return_traits=True)
+
+        # The traits are drawn before the sampler: index them by raw id.
+        def by_raw_id(data, traits):
+            items = data.item_ids[data.items] - 1
+            full = np.zeros(3000)
+            full[data.item_ids - 1] = traits["item_popularity"]
+            return items, full
+
+        exact_items, popularity = by_raw_id(exact, traits)
+        items, _ = by_raw_id(data, same)
+        frequency = lambda x: np.bincount(x, minlength=3000)
+        assert np.corrcoef(frequency(exact_items), frequency(items))[0, 1] > 0.9
+
+        # The chosen items' personal term (what Popularity cannot see).
+        def personal(data, traits):
+            a, b = traits["user_selection"], traits["item_selection"]
+            dots = np.einsum("nk,nk->n", a[data.users], b[data.items])
+            return 2.0 * dots.mean() / np.sqrt(8)
+
+        assert personal(data, same) == pytest.approx(
+            personal(exact, traits), rel=0.05
+        )
+        assert popularity[items].mean() == pytest.approx(
+            popularity[exact_items].mean(), abs=0.05
+        )
+        # And the planted traits still beat Popularity.
+        oracle, pop = _selection_recalls(data, same)
+        assert oracle > pop + 0.15
+
+
+@pytest.mark.large
+def test_yelp_shape_after_loading():
+    # About half a minute and 1.5 GiB on 2 cores.
+    from rnr_keras import datasets
+
+    data = datasets.load("synthetic", shape="yelp")
+    users, items = data.user_counts(), data.item_counts()
+    assert data.num_users == 295_000
+    assert 160_000 <= data.num_items <= 176_000
+    assert 3_500_000 <= len(data) <= 3_800_000
+    assert users.min() >= 4
+    assert np.median(users) <= 7 and users.max() > 1000
+    assert np.median(items) <= 10 and items.max() > 2000
+    pairs = data.users.astype(np.int64) * data.num_items + data.items
+    assert len(np.unique(pairs)) == len(data)
+    same_user = data.users[1:] == data.users[:-1]
+    assert np.all(np.diff(data.timestamps)[same_user] > 0)
+    levels, counts = np.unique(data.ratings, return_counts=True)
+    np.testing.assert_array_equal(levels, [1, 2, 3, 4, 5])
+    assert levels[np.argmax(counts)] == 4
+    assert 3.0 <= data.ratings.mean() <= 4.0
