@@ -20,6 +20,11 @@ class HeadContext:
         item_matrix: tensor `(M, d)` or `None`. The ranker's whole item
             matrix Q, for losses over every item (WRMF's Gramian). The
             pair batches set both in `losses`.
+        item_vectors: tensor `(B, d)` or `None`. The batch's item rows
+            of I, as a pair batch's `call` looked them up (its penalty
+            reuses them).
+        negative_vectors: tensor `(B, d)` or `None`. Likewise for the
+            sampled negative items.
         sequence: int tensor `(B, L)` or `None`. The items a sequence
             ranker encodes, in time order, left-padded with -1; the
             sequence batches set it to the batch's windows. `None` reads
@@ -28,7 +33,7 @@ class HeadContext:
 
     def __init__(
         self, users, history=None, owner="The model", user_vectors=None,
-        item_matrix=None, sequence=None,
+        item_matrix=None, sequence=None, item_vectors=None, negative_vectors=None,
     ):
         self.users = users
         self.history = history
@@ -36,6 +41,8 @@ class HeadContext:
         self.user_vectors = user_vectors
         self.item_matrix = item_matrix
         self.sequence = sequence
+        self.item_vectors = item_vectors
+        self.negative_vectors = negative_vectors
         self._cache = {}
 
     def _require(self, what):

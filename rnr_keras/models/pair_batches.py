@@ -52,6 +52,11 @@ class PairBatches(BatchKind):
         # `losses` need not look them up again.
         context.user_vectors = user_vectors
         context.item_matrix = model.item_embedding.embeddings
+        # The penalty reads these rows too: one lookup per row means one
+        # gradient slice per row, half the rows the sparse optimisers must
+        # sum per table.
+        context.item_vectors = item_vectors
+        context.negative_vectors = None
         outputs = {}
         if model.ranker is not None and (model.trains_ranker or not training):
             outputs["rank"] = model.ranker.score(
@@ -59,11 +64,9 @@ class PairBatches(BatchKind):
             )
             if "negative" in inputs:
                 negatives = inputs["negative"]
+                context.negative_vectors = model.item_embedding(negatives)
                 outputs["rank_negative"] = model.ranker.score(
-                    context,
-                    user_vectors,
-                    model.item_embedding(negatives),
-                    negatives,
+                    context, user_vectors, context.negative_vectors, negatives
                 )
         if model.rater is not None and (model.trains_rater or not training):
             p, q = model.rating_vectors(user_vectors, item_vectors, items)
@@ -74,10 +77,10 @@ class PairBatches(BatchKind):
         users, items = x["user"], x["item"]
         context = model.context(users)
         rank_loss = rating_loss = ops.zeros(())
+        if context.user_vectors is None:  # a context `call` did not see
+            context.user_vectors = model.user_embedding(users)
+            context.item_matrix = model.item_embedding.embeddings
         if model.trains_ranker:
-            if context.user_vectors is None:  # a context `call` did not see
-                context.user_vectors = model.user_embedding(users)
-                context.item_matrix = model.item_embedding.embeddings
             rank_loss = model.ranker.loss(context, y_pred)
         if model.trains_rater:
             rating_loss = model.rater.loss(
@@ -90,9 +93,9 @@ class PairBatches(BatchKind):
         if "negative" in x and model.trains_ranker:
             read = ops.concatenate([items, x["negative"]], axis=0)
             read_weights = ops.concatenate([weights, weights], axis=0)
-        penalty = self.weighted_norms(
-            model.user_embedding.embeddings, users, weights
-        ) + self.weighted_norms(model.item_embedding.embeddings, read, read_weights)
+        penalty = _weighted_squares(
+            context.user_vectors, weights
+        ) + self._item_norms(model, context, x, read, read_weights, weights)
         if model.trains_ranker:
             penalty += model.ranker.penalty(context, weights, read, read_weights)
         if model.trains_rater:
@@ -100,3 +103,24 @@ class PairBatches(BatchKind):
                 penalty += self.weighted_norms(model.post.deviation, items, weights)
             penalty += model.rater.penalty(context, weights, items, weights)
         return rank_loss, rating_loss, penalty
+
+    def _item_norms(self, model, context, x, read, read_weights, weights):
+        """Penalty of the item rows read, from `call`'s lookups if it made
+        them (the same sum as looking the rows up again)."""
+        item_vectors = context.item_vectors
+        if item_vectors is None:
+            return self.weighted_norms(
+                model.item_embedding.embeddings, read, read_weights
+            )
+        penalty = _weighted_squares(item_vectors, weights)
+        if "negative" in x and model.trains_ranker:
+            negative_vectors = context.negative_vectors
+            if negative_vectors is None:
+                negative_vectors = model.item_embedding(x["negative"])
+            penalty += _weighted_squares(negative_vectors, weights)
+        return penalty
+
+
+def _weighted_squares(vectors, weights):
+    """`sum(weights * |vectors|^2)` over the rows of `vectors`."""
+    return ops.sum(weights * ops.sum(ops.square(vectors), axis=-1))

@@ -6,6 +6,7 @@ from keras import ops
 from rnr_keras.api_export import rnr_export
 from rnr_keras.optimizers.sparse import as_row_slices
 from rnr_keras.optimizers.sparse import tf_variable
+from rnr_keras.optimizers.sparse import update_rows
 
 
 @rnr_export
@@ -44,6 +45,6 @@ class LazyAdam(keras.optimizers.Adam):
         v_rows = tf.gather(v, rows) * beta_2 + tf.square(values) * (1 - beta_2)
         m.scatter_update(tf.IndexedSlices(m_rows, rows))
         v.scatter_update(tf.IndexedSlices(v_rows, rows))
-        tf_variable(variable).scatter_sub(
-            tf.IndexedSlices(alpha * m_rows / (tf.sqrt(v_rows) + self.epsilon), rows)
+        update_rows(
+            variable, rows, lambda old: old - alpha * m_rows / (tf.sqrt(v_rows) + self.epsilon)
         )

@@ -24,3 +24,20 @@ def as_row_slices(gradient):
 
 def tf_variable(variable):
     return variable.value if isinstance(variable, keras.Variable) else variable
+
+
+def update_rows(variable, rows, new_values):
+    """Sets `variable[rows]` to `new_values(variable[rows])`.
+
+    A gather and a scatter-update: TensorFlow's CPU scatter-update copies
+    rows, while its scatter-subtract works element by element, which made
+    it the slowest op of a row-sparse step (47k rows of 50 floats on 2
+    cores: ~20 ms against ~2 + 14). The values are those of
+    `scatter_sub(rows, delta)` exactly.
+    """
+    import tensorflow as tf
+
+    variable = tf_variable(variable)
+    variable.scatter_update(
+        tf.IndexedSlices(new_values(tf.gather(variable, rows)), rows)
+    )

@@ -6,6 +6,7 @@ from keras import ops
 from rnr_keras.api_export import rnr_export
 from rnr_keras.optimizers.sparse import as_row_slices
 from rnr_keras.optimizers.sparse import tf_variable
+from rnr_keras.optimizers.sparse import update_rows
 
 
 @rnr_export
@@ -32,6 +33,6 @@ class SparseAdagrad(keras.optimizers.Adagrad):
         )
         accumulated = tf.gather(accumulator, rows) + tf.square(values)
         accumulator.scatter_update(tf.IndexedSlices(accumulated, rows))
-        tf_variable(variable).scatter_sub(
-            tf.IndexedSlices(lr * values / tf.sqrt(accumulated + self.epsilon), rows)
+        update_rows(
+            variable, rows, lambda old: old - lr * values / tf.sqrt(accumulated + self.epsilon)
         )

@@ -297,6 +297,30 @@ class TestLargeTables(TestCase):
         assert type(model.optimizer) is keras.optimizers.Adam
         assert model.jit_compile
 
+    def test_penalty_reuses_the_lookups(self, monkeypatch):
+        # One lookup per row read: a batch of B pairs gives the sparse
+        # optimiser B user slices and 2B item slices to sum, not twice
+        # as many, and the penalty is the same sum of squared rows.
+        model = self.model(monkeypatch, l2=0.5)
+        model.compile()
+        x, y = next(iter(model.training_dataset(planted.tiny_train(), batch_size=4)))
+        with tf.GradientTape() as tape:
+            outputs = model(x, training=True)
+            _, _, penalty = model.batch_kind.losses(model, x, y, outputs)
+            loss = model.compute_loss(x, y, outputs)
+        users = model.user_embedding.embeddings
+        items = model.item_embedding.embeddings
+        user_slices, item_slices = tape.gradient(loss, [users, items])
+        assert user_slices.indices.shape[0] == 4
+        assert item_slices.indices.shape[0] == 8
+        user_table = np.asarray(users.numpy())
+        item_table = np.asarray(items.numpy())
+        rows = np.concatenate([x["item"], x["negative"]])
+        expected = (
+            (user_table[x["user"]] ** 2).sum() + (item_table[rows] ** 2).sum()
+        ) / 4
+        assert float(penalty) == pytest.approx(expected, rel=1e-6)
+
     def test_pair_batches_grow(self, monkeypatch):
         from rnr_keras.models.pair_batches import PairBatches
 
