@@ -78,8 +78,12 @@ class BatchKind(abc.ABC):
     @staticmethod
     def weighted_norms(matrix, indices, weights):
         """`sum(weights * |matrix[indices]|^2)`."""
-        rows = ops.take(matrix, indices, axis=0)
-        return ops.sum(weights * ops.sum(ops.square(rows), axis=-1))
+        return BatchKind.weighted_squares(ops.take(matrix, indices, axis=0), weights)
+
+    @staticmethod
+    def weighted_squares(vectors, weights):
+        """`sum(weights * |vectors|^2)` over rows already looked up."""
+        return ops.sum(weights * ops.sum(ops.square(vectors), axis=-1))
 
     def __repr__(self):
         return f"<BatchKind {self.name!r}>"

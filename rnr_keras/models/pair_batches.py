@@ -80,6 +80,10 @@ class PairBatches(BatchKind):
         if context.user_vectors is None:  # a context `call` did not see
             context.user_vectors = model.user_embedding(users)
             context.item_matrix = model.item_embedding.embeddings
+            context.item_vectors = model.item_embedding(items)
+        negative = "negative" in x and model.trains_ranker
+        if negative and context.negative_vectors is None:
+            context.negative_vectors = model.item_embedding(x["negative"])
         if model.trains_ranker:
             rank_loss = model.ranker.loss(context, y_pred)
         if model.trains_rater:
@@ -90,12 +94,13 @@ class PairBatches(BatchKind):
         weights = ops.ones(ops.shape(users), dtype="float32") / size
         read = items
         read_weights = weights
-        if "negative" in x and model.trains_ranker:
+        penalty = self.weighted_squares(
+            context.user_vectors, weights
+        ) + self.weighted_squares(context.item_vectors, weights)
+        if negative:
             read = ops.concatenate([items, x["negative"]], axis=0)
             read_weights = ops.concatenate([weights, weights], axis=0)
-        penalty = _weighted_squares(
-            context.user_vectors, weights
-        ) + self._item_norms(model, context, x, read, read_weights, weights)
+            penalty += self.weighted_squares(context.negative_vectors, weights)
         if model.trains_ranker:
             penalty += model.ranker.penalty(context, weights, read, read_weights)
         if model.trains_rater:
@@ -103,24 +108,3 @@ class PairBatches(BatchKind):
                 penalty += self.weighted_norms(model.post.deviation, items, weights)
             penalty += model.rater.penalty(context, weights, items, weights)
         return rank_loss, rating_loss, penalty
-
-    def _item_norms(self, model, context, x, read, read_weights, weights):
-        """Penalty of the item rows read, from `call`'s lookups if it made
-        them (the same sum as looking the rows up again)."""
-        item_vectors = context.item_vectors
-        if item_vectors is None:
-            return self.weighted_norms(
-                model.item_embedding.embeddings, read, read_weights
-            )
-        penalty = _weighted_squares(item_vectors, weights)
-        if "negative" in x and model.trains_ranker:
-            negative_vectors = context.negative_vectors
-            if negative_vectors is None:
-                negative_vectors = model.item_embedding(x["negative"])
-            penalty += _weighted_squares(negative_vectors, weights)
-        return penalty
-
-
-def _weighted_squares(vectors, weights):
-    """`sum(weights * |vectors|^2)` over the rows of `vectors`."""
-    return ops.sum(weights * ops.sum(ops.square(vectors), axis=-1))
