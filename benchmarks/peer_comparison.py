@@ -230,15 +230,21 @@ def implicit_scorer(user_factors, item_factors):
     return lambda users: user_factors[users] @ item_factors.T
 
 
-def fit_implicit(matrix, params, seed, split, eval_every):
-    """Fits one grid point; returns the best checkpoint on validation."""
+def fit_implicit(
+    matrix, params, seed, split, eval_every,
+    iterations=IMPLICIT_MAX_ITERATIONS, num_threads=1,
+):
+    """Fits one grid point; returns the best checkpoint on validation
+    (with `train_seconds`, the training time up to it, evaluations not
+    counted)."""
     model = BayesianPersonalizedRanking(
         factors=FACTORS,
-        iterations=IMPLICIT_MAX_ITERATIONS,
-        # One thread: implicit's Hogwild updates are not reproducible on
-        # several. A Generator, not a RandomState: implicit 0.7.3's
-        # check_random_state calls RandomState.rand_int, which does not exist.
-        num_threads=1,
+        iterations=iterations,
+        # One thread by default: implicit's Hogwild updates are not
+        # reproducible on several (0 means all cores). A Generator, not a
+        # RandomState: implicit 0.7.3's check_random_state calls
+        # RandomState.rand_int, which does not exist.
+        num_threads=num_threads,
         random_state=np.random.default_rng(seed),
         **params,
     )

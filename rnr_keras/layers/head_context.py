@@ -22,7 +22,8 @@ class HeadContext:
             pair batches set both in `losses`.
         item_vectors: tensor `(B, d)` or `None`. The batch's item rows
             of I, as a pair batch's `call` looked them up (its penalty
-            reuses them).
+            reuses them); in sampled row batches, the rows of the
+            entries' items (`entries()` order).
         negative_vectors: tensor `(B, d)` or `None`. Likewise for the
             sampled negative items.
         sequence: int tensor `(B, L)` or `None`. The items a sequence
@@ -54,6 +55,11 @@ class HeadContext:
                 "data; `adapt` never changes trained weights)."
             )
         return self.history
+
+    def cached(self, key, make):
+        """`make()`, computed once per context (batch) under `key`: how a
+        head reuses one lookup in its scores and its penalty."""
+        return self._cached(key, make)
 
     def _cached(self, key, make):
         if key not in self._cache:

@@ -31,7 +31,7 @@ class BatchKind(abc.ABC):
     #: Whether XLA can compile this kind's training step.
     jit_compatible = True
     #: Factor on the "default" learning rate of a `large` model (whose
-    #: batches this kind may enlarge).
+    #: batches this kind may enlarge); see `learning_rate_scale`.
     large_learning_rate_scale = 1.0
     #: Whether the model's user matrix U gives the user vectors (False for
     #: sequence rankers, whose user vector encodes the user's items).
@@ -55,6 +55,11 @@ class BatchKind(abc.ABC):
         return BatchKind._KINDS[name]
 
     @abc.abstractmethod
+    def learning_rate_scale(self, model):
+        """Factor on `model`'s "default" learning rate: the kind's
+        `large_learning_rate_scale` on a `large` model, else 1."""
+        return self.large_learning_rate_scale if model.large else 1.0
+
     def dataset(self, model, train, batch_size=None, shuffle=True, seed=0):
         """The training `tf.data.Dataset` of `model` on `train`."""
 

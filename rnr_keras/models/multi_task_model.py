@@ -326,8 +326,9 @@ class MultiTaskModel(Recommender):
         Args:
             optimizer: "default" (Adam at `default_learning_rate`;
                 `LazyAdam` on a large model, at that rate times the batch
-                kind's `large_learning_rate_scale`: 5 for pairs, whose
-                batches grow 32x), "paper" (AdaGrad, lr 0.001;
+                kind's `learning_rate_scale`: 5 for pairs, whose batches
+                grow 32x; 3 for CDAE's sampled row batches, which grow
+                16x), "paper" (AdaGrad, lr 0.001;
                 `SparseAdagrad` on a large model), or anything
                 `keras.Model.compile` takes.
             jit_compile: bool or `None`. `None` uses XLA for a batch kind
@@ -364,7 +365,7 @@ class MultiTaskModel(Recommender):
             if self.large:
                 optimizer = optimizers.LazyAdam(
                     self.default_learning_rate
-                    * self.batch_kind.large_learning_rate_scale
+                    * self.batch_kind.learning_rate_scale(self)
                 )
             else:
                 optimizer = keras.optimizers.Adam(self.default_learning_rate)

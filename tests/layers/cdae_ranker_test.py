@@ -182,6 +182,19 @@ class TestSampledNegatives:
         np.testing.assert_allclose(weight, expected, rtol=1e-6)
         assert len(set(sample.tolist())) == 3  # 64 draws reach every item
 
+    def test_seen_mask_matches_a_brute_force_lookup(self):
+        # Users with repeated items, a sample with repeated draws and items
+        # no user has: the mask is exactly "sampled item in the user's row".
+        rng = np.random.default_rng(0)
+        row = np.sort(rng.integers(0, 5, size=40)).astype("int32")
+        items = rng.integers(0, 30, size=40).astype("int32")
+        sample = rng.integers(0, 30, size=50).astype("int32")
+        seen = ops.convert_to_numpy(CDAERanker._seen(row, items, sample, 6))
+        rows = np.zeros((6, 30), bool)
+        rows[row, items] = True
+        np.testing.assert_array_equal(seen, rows[:, sample])
+        assert seen.any() and not seen.all()
+
     def test_sampled_loss_estimates_the_full_row_loss(self):
         embedding = keras.layers.Embedding(3, 2)
         embedding.build((None,))

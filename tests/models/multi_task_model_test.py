@@ -328,6 +328,70 @@ class TestLargeTables(TestCase):
         x, _ = next(iter(self.model(monkeypatch).training_dataset(planted.tiny_train())))
         assert x["user"].shape[0] == 4
 
+    def test_sampled_row_batches_grow(self, monkeypatch):
+        # A large model whose CDAE samples its negatives takes larger user
+        # batches, at a scaled rate; a full-row CDAE, or a small model,
+        # keeps batches of 64 users and the head's rate.
+        from rnr_keras.models.row_batches import RowBatches
+
+        monkeypatch.setattr(RowBatches, "large_batch_size", 2)
+        monkeypatch.setattr(RowBatches, "large_learning_rate_scale", 3.0)
+
+        def first_batch(negatives, large=True):
+            model = self.model(monkeypatch, ranker=CDAERanker(negatives=negatives))
+            if not large:
+                monkeypatch.setattr(multi_task_model, "SPARSE_MIN_ROWS", 10**6)
+            model.compile()
+            x = next(iter(model.training_dataset(planted.tiny_train())))
+            rate = float(model.optimizer.learning_rate)
+            return x["user"].shape[0], rate / model.default_learning_rate
+
+        users = planted.tiny_train().num_users
+        assert first_batch(4) == (2, pytest.approx(3.0))
+        assert first_batch("all") == (users, pytest.approx(1.0))
+        assert first_batch(4, large=False) == (users, pytest.approx(1.0))
+
+    def test_sampled_rows_look_each_row_up_once(self):
+        # Scores, rater and penalty share one lookup of U, I and CDAE's
+        # encoder: B user slices, N encoder slices and N + S item slices
+        # (N entries, S sampled items), and the same penalty value.
+        train = planted.tiny_train()
+        model = MultiTaskModel(
+            num_users=train.num_users, num_items=train.num_items,
+            ranker=CDAERanker(negatives=3), rater=SVDRater(), alpha=0.9,
+            l2=0.5,
+        ).adapt(train)
+        x = next(iter(model.training_dataset(train)))
+        with tf.GradientTape() as tape:
+            outputs = model(x, training=True)
+            _, _, penalty = model.batch_kind.losses(model, x, None, outputs)
+            loss = model.compute_loss(x, None, outputs)
+        variables = [
+            model.user_embedding.embeddings,
+            model.item_embedding.embeddings,
+            model.ranker.encoder,
+        ]
+        users, items, encoder = tape.gradient(loss, variables)
+        batch = x["user"].shape[0]
+        entries = int(np.isin(train.users, np.asarray(x["user"])).sum())
+        assert users.indices.shape[0] == batch
+        assert encoder.indices.shape[0] == entries
+        assert items.indices.shape[0] == entries + 3
+        counts = np.bincount(train.users, minlength=train.num_users)
+        u, i, w = (np.asarray(v.numpy()) for v in variables)
+        sgd = model.rater
+        expected = (
+            (counts[x["user"]] * ((u[x["user"]] ** 2).sum(1)
+             + np.asarray(sgd.user_bias.numpy())[x["user"]] ** 2)).sum()
+            + sum(
+                (i[train.items[train.users == user]] ** 2).sum()
+                + (w[train.items[train.users == user]] ** 2).sum()
+                + (np.asarray(sgd.item_bias.numpy())[train.items[train.users == user]] ** 2).sum()
+                for user in np.asarray(x["user"])
+            )
+        ) / entries
+        assert float(penalty) == pytest.approx(expected, rel=1e-5)
+
     def test_sampled_cdae_steps_touch_batch_rows_only(self, monkeypatch):
         # With sampled negatives every embedding gradient is row-sparse,
         # and one fitted epoch changes the loss and keeps it finite.
