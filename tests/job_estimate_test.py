@@ -37,3 +37,13 @@ def test_epochs_are_capped_by_the_jobs_epochs(split):
     estimate = job_estimate.estimate_job(("bpr",), split, epochs=3)
     # BPR's default patience (30) would mean ~60 epochs; the job stops at 3.
     assert estimate["models"]["bpr"]["epochs"] == 3
+
+
+def test_epoch_from_fits_separates_the_fixed_cost():
+    # 1 s of set-up per fit and 0.1 s a batch: fits of 2 and 7 batches
+    # take 1.2 s and 1.7 s; an epoch of 110 batches takes 1 + 11 s, not
+    # 110 / 7 * 1.7 s (one fit scaled, its set-up 16 times over).
+    epoch = job_estimate.epoch_from_fits(1.2, 1.7, 2, 7, 110)
+    assert epoch == pytest.approx(12.0)
+    # Noise that makes the longer fit faster gives no negative cost.
+    assert job_estimate.epoch_from_fits(1.2, 1.1, 2, 7, 110) == pytest.approx(1.2)
