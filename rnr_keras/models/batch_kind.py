@@ -55,10 +55,15 @@ class BatchKind(abc.ABC):
         return BatchKind._KINDS[name]
 
     @abc.abstractmethod
+    def grows(self, model):
+        """Whether `model`'s batches grow to the kind's large size (and its
+        "default" rate with them): a `large` model."""
+        return getattr(model, "large", False)
+
     def learning_rate_scale(self, model):
         """Factor on `model`'s "default" learning rate: the kind's
-        `large_learning_rate_scale` on a `large` model, else 1."""
-        return self.large_learning_rate_scale if model.large else 1.0
+        `large_learning_rate_scale` where its batches grow, else 1."""
+        return self.large_learning_rate_scale if self.grows(model) else 1.0
 
     def dataset(self, model, train, batch_size=None, shuffle=True, seed=0):
         """The training `tf.data.Dataset` of `model` on `train`."""

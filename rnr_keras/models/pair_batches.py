@@ -33,8 +33,9 @@ class PairBatches(BatchKind):
         from rnr_keras.inputs.pipelines import pair_dataset
 
         if batch_size is None:
-            large = getattr(model, "large", False)
-            batch_size = self.large_batch_size if large else self.default_batch_size
+            batch_size = (
+                self.large_batch_size if self.grows(model) else self.default_batch_size
+            )
         return pair_dataset(
             train,
             batch_size,

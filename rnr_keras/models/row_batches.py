@@ -58,16 +58,17 @@ class RowBatches(BatchKind):
             and sample_size(model.num_items) is not None
         )
 
-    def learning_rate_scale(self, model):
-        large = model.large and self.sampled(model)
-        return self.large_learning_rate_scale if large else 1.0
+    def grows(self, model):
+        # Full rows of a large catalogue stay at 64 users: (B, M) floats.
+        return super().grows(model) and self.sampled(model)
 
     def dataset(self, model, train, batch_size=None, shuffle=True, seed=0):
         from rnr_keras.inputs.pipelines import user_dataset
 
         if batch_size is None:
-            large = getattr(model, "large", False) and self.sampled(model)
-            batch_size = self.large_batch_size if large else self.default_batch_size
+            batch_size = (
+                self.large_batch_size if self.grows(model) else self.default_batch_size
+            )
         return user_dataset(train, batch_size, shuffle=shuffle, seed=seed)
 
     def call(self, model, inputs, training=False):
