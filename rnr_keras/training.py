@@ -84,7 +84,8 @@ def fit_model(
         epochs: int. Most epochs. Defaults to 100.
         patience: int or `None`. Early-stopping patience in epochs.
             Defaults to `None`: the model's `default_patience` (30 for
-            pair-wise rankers, 10 otherwise).
+            pair-wise rankers, 10 otherwise, at most 5 on a large model:
+            `multi_task_model.LARGE_PATIENCE`).
         batch_size: int or `None`. See `rnr_keras.inputs.dataset_for`.
         optimizer: str or `keras.optimizers.Optimizer`. "default" (Adam)
             or "paper" (AdaGrad, lr 0.001). Defaults to "default".

@@ -22,7 +22,8 @@ from rnr_keras.datasets import DATASETS
 #: What `--patience` defaults to, for the help texts.
 DEFAULT_PATIENCE = (
     "the model's: 30 for BPR and its multi-task models, whose validation "
-    "Recall@10 climbs slowly and noisily, 10 otherwise"
+    "Recall@10 climbs slowly and noisily, 10 otherwise; at most 5 on "
+    "Yelp-sized tables (100,000 users + items or more)"
 )
 
 #: What `--batch-size` defaults to, for the help texts.

@@ -297,6 +297,17 @@ class TestLargeTables(TestCase):
         assert type(model.optimizer) is keras.optimizers.Adam
         assert model.jit_compile
 
+    @pytest.mark.parametrize("ranker, small", [("bpr", 30), ("cdae", 10)])
+    def test_patience_shrinks(self, monkeypatch, ranker, small):
+        model = self.model(monkeypatch, ranker=ranker)
+        assert model.default_patience == multi_task_model.LARGE_PATIENCE
+        monkeypatch.setattr(multi_task_model, "SPARSE_MIN_ROWS", 9)
+        assert model.default_patience == small
+        # A head whose own patience is below the cap keeps it.
+        monkeypatch.setattr(multi_task_model, "SPARSE_MIN_ROWS", 8)
+        monkeypatch.setattr(multi_task_model, "LARGE_PATIENCE", 50)
+        assert model.default_patience == small
+
     def test_penalty_reuses_the_lookups(self, monkeypatch):
         # One lookup per row read: a batch of B pairs gives the sparse
         # optimiser B user slices and 2B item slices to sum, not twice
