@@ -28,6 +28,9 @@ class BatchKind(abc.ABC):
     name = None
     #: Batch size `dataset` uses when given `None`.
     default_batch_size = None
+    #: Batch size of a model whose batches grow (see `grows`); `None`: they
+    #: keep `default_batch_size`.
+    large_batch_size = None
     #: Whether XLA can compile this kind's training step.
     jit_compatible = True
     #: Factor on the "default" learning rate of a `large` model (whose
@@ -54,17 +57,25 @@ class BatchKind(abc.ABC):
             )
         return BatchKind._KINDS[name]
 
-    @abc.abstractmethod
     def grows(self, model):
         """Whether `model`'s batches grow to the kind's large size (and its
         "default" rate with them): a `large` model."""
         return getattr(model, "large", False)
+
+    def batch_size(self, model):
+        """Batch size `dataset` uses when given `None`: the kind's
+        `large_batch_size` where its batches grow, else
+        `default_batch_size`."""
+        if self.large_batch_size is not None and self.grows(model):
+            return self.large_batch_size
+        return self.default_batch_size
 
     def learning_rate_scale(self, model):
         """Factor on `model`'s "default" learning rate: the kind's
         `large_learning_rate_scale` where its batches grow, else 1."""
         return self.large_learning_rate_scale if self.grows(model) else 1.0
 
+    @abc.abstractmethod
     def dataset(self, model, train, batch_size=None, shuffle=True, seed=0):
         """The training `tf.data.Dataset` of `model` on `train`."""
 

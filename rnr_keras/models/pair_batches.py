@@ -33,9 +33,7 @@ class PairBatches(BatchKind):
         from rnr_keras.inputs.pipelines import pair_dataset
 
         if batch_size is None:
-            batch_size = (
-                self.large_batch_size if self.grows(model) else self.default_batch_size
-            )
+            batch_size = self.batch_size(model)
         return pair_dataset(
             train,
             batch_size,

@@ -66,9 +66,7 @@ class RowBatches(BatchKind):
         from rnr_keras.inputs.pipelines import user_dataset
 
         if batch_size is None:
-            batch_size = (
-                self.large_batch_size if self.grows(model) else self.default_batch_size
-            )
+            batch_size = self.batch_size(model)
         return user_dataset(train, batch_size, shuffle=shuffle, seed=seed)
 
     def call(self, model, inputs, training=False):
