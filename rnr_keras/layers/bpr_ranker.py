@@ -7,6 +7,7 @@ from rnr_keras.api_export import rnr_export
 from rnr_keras.layers.ranker import Ranker
 from rnr_keras.layers.ranker import solve_systems
 from rnr_keras.layers.ranker import weighted_gramians
+from rnr_keras.layers.row_reads import take_rows
 
 
 @rnr_export
@@ -59,7 +60,7 @@ class BPRRanker(Ranker):
         self.built = True
 
     def score(self, context, user_vectors, item_vectors, items):
-        return ops.sum(user_vectors * item_vectors, axis=-1) + ops.take(
+        return ops.sum(user_vectors * item_vectors, axis=-1) + take_rows(
             self.item_bias, items
         )
 

@@ -6,6 +6,8 @@ from keras import ops
 
 from rnr_keras.api_export import rnr_export
 from rnr_keras.layers.ranker import Ranker
+from rnr_keras.layers.row_reads import embedding_rows
+from rnr_keras.layers.row_reads import take_rows
 
 _ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")
 #: With `negatives="auto"`, catalogues of at least this many items train on
@@ -165,7 +167,7 @@ class CDAERanker(Ranker):
         encoder and the penalty share them)."""
         return context.cached(
             "cdae/encoder_rows",
-            lambda: ops.take(self.encoder, context.entries()[1], axis=0),
+            lambda: take_rows(self.encoder, context.entries()[1]),
         )
 
     def score_all(self, context, user_vectors, item_matrix, training=False):
@@ -193,10 +195,10 @@ class CDAERanker(Ranker):
         row, items, _ = context.entries()
         item_vectors = context.item_vectors
         if item_vectors is None:
-            item_vectors = item_embedding(items)
+            item_vectors = embedding_rows(item_embedding, items)
         positive = ops.sum(
             ops.take(hidden, row, axis=0) * item_vectors, axis=-1
-        ) + ops.take(self.output_bias, items)
+        ) + take_rows(self.output_bias, items)
         sample = keras.random.randint(
             (size,), 0, num_items, dtype="int32", seed=self._seed_generator
         )
@@ -208,8 +210,8 @@ class CDAERanker(Ranker):
             ops.transpose(
                 ops.concatenate(
                     [
-                        item_embedding(sample),
-                        ops.take(self.output_bias, sample)[:, None],
+                        embedding_rows(item_embedding, sample),
+                        take_rows(self.output_bias, sample)[:, None],
                     ],
                     axis=1,
                 )
@@ -279,7 +281,7 @@ class CDAERanker(Ranker):
             # Sampled row batches: the entries' rows the encoder read.
             rows = self._encoder_rows(context)
         else:
-            rows = ops.take(self.encoder, items, axis=0)
+            rows = take_rows(self.encoder, items)
         return ops.sum(item_weights * ops.sum(ops.square(rows), axis=1))
 
     def fold_in(self, context, item_matrix, l2):

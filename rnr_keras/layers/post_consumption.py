@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from rnr_keras.api_export import rnr_export
+from rnr_keras.layers.row_reads import take_rows
 
 
 @rnr_export
@@ -71,7 +72,7 @@ class PostConsumption(keras.layers.Layer):
     def items(self, item_vectors, items=None):
         """FC_theta(q + q_dev) for `items`, or for all items if `None`."""
         deviation = (
-            self.deviation if items is None else ops.take(self.deviation, items, axis=0)
+            self.deviation if items is None else take_rows(self.deviation, items)
         )
         return self.transform(item_vectors + deviation)
 

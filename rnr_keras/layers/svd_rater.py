@@ -7,6 +7,7 @@ from rnr_keras.api_export import rnr_export
 from rnr_keras.layers.ranker import solve_systems
 from rnr_keras.layers.ranker import weighted_gramians
 from rnr_keras.layers.rater import Rater
+from rnr_keras.layers.row_reads import take_rows
 
 
 @rnr_export
@@ -65,8 +66,8 @@ class SVDRater(Rater):
         """`mu + b_u + b_i` of the pairs (`context.users[b]`, `items[b]`)."""
         return (
             self.global_mean
-            + ops.take(self.user_bias, context.users)
-            + ops.take(self.item_bias, items)
+            + take_rows(self.user_bias, context.users)
+            + take_rows(self.item_bias, items)
         )
 
     def rate(self, context, user_vectors, item_vectors, items):
@@ -76,7 +77,7 @@ class SVDRater(Rater):
 
     def rate_all(self, context, user_vectors, item_matrix, user_bias=None):
         if user_bias is None:
-            user_bias = ops.take(self.user_bias, context.users)
+            user_bias = take_rows(self.user_bias, context.users)
         return (
             self.global_mean
             + ops.expand_dims(ops.cast(user_bias, "float32"), 1)
@@ -158,5 +159,5 @@ class SVDRater(Rater):
 
     def penalty(self, context, user_weights, items, item_weights):
         return ops.sum(
-            user_weights * ops.square(ops.take(self.user_bias, context.users))
-        ) + ops.sum(item_weights * ops.square(ops.take(self.item_bias, items)))
+            user_weights * ops.square(take_rows(self.user_bias, context.users))
+        ) + ops.sum(item_weights * ops.square(take_rows(self.item_bias, items)))

@@ -4,6 +4,7 @@ from keras import ops
 
 from rnr_keras.api_export import rnr_export
 from rnr_keras.layers.head_context import HeadContext
+from rnr_keras.layers.row_reads import take_rows
 from rnr_keras.layers.svd_rater import SVDRater
 
 
@@ -93,7 +94,7 @@ class SVDppRater(SVDRater):
     def implicit_feedback(self, context):
         """`(B, d)`: |N(u)|^-1/2 sum_{j in N(u)} y_j of `context.users`."""
         sums, counts = self._per_user(
-            context, lambda items: ops.take(self.implicit, items, axis=0)
+            context, lambda items: take_rows(self.implicit, items)
         )
         return sums * ops.expand_dims(ops.rsqrt(counts), 1)
 

@@ -4,6 +4,8 @@ import abc
 
 from keras import ops
 
+from rnr_keras.layers.row_reads import take_rows
+
 
 class BatchKind(abc.ABC):
     """The strategy behind one kind of training batch.
@@ -86,7 +88,7 @@ class BatchKind(abc.ABC):
 
     def user_vectors(self, model, context, training=False):
         """`(B, d)` user vectors p_u for scoring: U's rows by default."""
-        return model.user_embedding(context.users)
+        return model.user_rows(context.users)
 
     @abc.abstractmethod
     def call(self, model, inputs, training=False):
@@ -99,7 +101,7 @@ class BatchKind(abc.ABC):
     @staticmethod
     def weighted_norms(matrix, indices, weights):
         """`sum(weights * |matrix[indices]|^2)`."""
-        return BatchKind.weighted_squares(ops.take(matrix, indices, axis=0), weights)
+        return BatchKind.weighted_squares(take_rows(matrix, indices), weights)
 
     @staticmethod
     def weighted_squares(vectors, weights):

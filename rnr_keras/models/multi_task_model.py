@@ -13,6 +13,7 @@ from rnr_keras.layers.head_context import HeadContext
 from rnr_keras.layers.post_consumption import PostConsumption
 from rnr_keras.layers.ranker import Ranker
 from rnr_keras.layers.rater import Rater
+from rnr_keras.layers.row_reads import embedding_rows
 from rnr_keras.models.batch_kind import BatchKind
 from rnr_keras.models.pair_batches import PairBatches  # noqa: F401 (registers "pairs")
 from rnr_keras.models.recommender import Recommender
@@ -432,6 +433,14 @@ class MultiTaskModel(Recommender):
             self, train, batch_size=batch_size, shuffle=shuffle, seed=seed
         )
 
+    def user_rows(self, users):
+        """`U[users]`; a large U gives only those rows (`embedding_rows`)."""
+        return embedding_rows(self.user_embedding, users)
+
+    def item_rows(self, items):
+        """`I[items]`; a large I gives only those rows (`embedding_rows`)."""
+        return embedding_rows(self.item_embedding, items)
+
     def rating_vectors(self, user_vectors, item_vectors, items=None):
         """The rater's vectors: raw in vanilla, post-consumption in RnR."""
         if self.post is None:
@@ -488,7 +497,7 @@ class MultiTaskModel(Recommender):
         context = self.context(users)
         p, q = self.rating_vectors(
             self.batch_kind.user_vectors(self, context),
-            self.item_embedding(items),
+            self.item_rows(items),
             items,
         )
         return self.rater.rate(context, p, q, items)

@@ -45,8 +45,8 @@ class PairBatches(BatchKind):
     def call(self, model, inputs, training=False):
         users, items = inputs["user"], inputs["item"]
         context = model.context(users)
-        user_vectors = model.user_embedding(users)
-        item_vectors = model.item_embedding(items)
+        user_vectors = model.user_rows(users)
+        item_vectors = model.item_rows(items)
         # For ranking losses over every item (WRMF's Gramian term), so
         # `losses` need not look them up again.
         context.user_vectors = user_vectors
@@ -63,7 +63,7 @@ class PairBatches(BatchKind):
             )
             if "negative" in inputs:
                 negatives = inputs["negative"]
-                context.negative_vectors = model.item_embedding(negatives)
+                context.negative_vectors = model.item_rows(negatives)
                 outputs["rank_negative"] = model.ranker.score(
                     context, user_vectors, context.negative_vectors, negatives
                 )
@@ -77,12 +77,12 @@ class PairBatches(BatchKind):
         context = model.context(users)
         rank_loss = rating_loss = ops.zeros(())
         if context.user_vectors is None:  # a context `call` did not see
-            context.user_vectors = model.user_embedding(users)
+            context.user_vectors = model.user_rows(users)
             context.item_matrix = model.item_embedding.embeddings
-            context.item_vectors = model.item_embedding(items)
+            context.item_vectors = model.item_rows(items)
         negative = "negative" in x and model.trains_ranker
         if negative and context.negative_vectors is None:
-            context.negative_vectors = model.item_embedding(x["negative"])
+            context.negative_vectors = model.item_rows(x["negative"])
         if model.trains_ranker:
             rank_loss = model.ranker.loss(context, y_pred)
         if model.trains_rater:

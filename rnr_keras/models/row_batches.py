@@ -74,7 +74,7 @@ class RowBatches(BatchKind):
             return self._call_sampled(model, inputs, training)
         users = inputs["user"]
         context = model.context(users)
-        user_vectors = model.user_embedding(users)
+        user_vectors = model.user_rows(users)
         item_matrix = model.item_embedding.embeddings
         outputs = {}
         if model.ranker is not None and (model.trains_ranker or not training):
@@ -92,8 +92,8 @@ class RowBatches(BatchKind):
         row, items, _ = context.entries()
         # One lookup of each row read: the scores, the rater and the
         # penalty share them (fewer gradient slices to sum).
-        user_vectors = context.user_vectors = model.user_embedding(users)
-        context.item_vectors = model.item_embedding(items)
+        user_vectors = context.user_vectors = model.user_rows(users)
+        context.item_vectors = model.item_rows(items)
         outputs = dict(
             model.ranker.score_sampled(
                 context, user_vectors, model.item_embedding, training=training
@@ -120,9 +120,9 @@ class RowBatches(BatchKind):
         item_weights = ops.ones(ops.shape(items), dtype="float32") / total
         user_vectors, item_vectors = context.user_vectors, context.item_vectors
         if user_vectors is None:  # `losses` without `call` on this batch
-            user_vectors = model.user_embedding(users)
+            user_vectors = model.user_rows(users)
         if item_vectors is None:
-            item_vectors = model.item_embedding(items)
+            item_vectors = model.item_rows(items)
         penalty = self.weighted_squares(
             user_vectors, user_weights
         ) + self.weighted_squares(item_vectors, item_weights)

@@ -11,6 +11,7 @@ from rnr_keras.models import CDAE
 from rnr_keras.models import SVD
 from rnr_keras.models import MultiTaskModel
 from rnr_keras.models import RnRModel
+from rnr_keras.models import SASRec
 from rnr_keras.models import VanillaModel
 from tests import planted
 
@@ -278,6 +279,17 @@ class TestDatasetFor:
             assert len(y) == len(train) and sorted(y.tolist()) == sorted(
                 train.ratings.tolist()
             )
+
+    @pytest.mark.parametrize(
+        "make",
+        [lambda: BPR(3, 5), lambda: CDAE(3, 5), lambda: SASRec(3, 5)],
+        ids=["pairs", "rows", "sequences"],
+    )
+    def test_no_autotuner(self, make):
+        # tf.data's autotuner has nothing to tune in these pipelines and
+        # stalled seconds at epoch boundaries (a measurement, README).
+        dataset = inputs.dataset_for(make(), planted.tiny_train())
+        assert dataset.options().autotune.enabled is False
 
     def test_default_batch_sizes(self):
         users = np.repeat(np.arange(200), 6)

@@ -332,6 +332,73 @@ class TestLargeTables(TestCase):
         ) / 4
         assert float(penalty) == pytest.approx(expected, rel=1e-6)
 
+    @pytest.mark.parametrize(
+        "ranker, rater, post",
+        [
+            ("bpr", None, False),
+            ("bpr", "svd", True),
+            ("wrmf", "svdpp", False),
+            (CDAERanker(negatives=3), "svd", True),
+        ],
+        ids=["bpr", "rnr-bpr-svd", "vanilla-wrmf-svdpp", "rnr-cdae-svd"],
+    )
+    def test_a_step_reads_rows_not_tables(self, monkeypatch, ranker, rater, post):
+        # Every lookup of a user or item table (U, I, Id, the heads' item
+        # tables) in a training step gathers rows from
+        # the variable: a dense read of a table the sparse optimisers have
+        # written in place copies it whole, every step (Keras's Embedding
+        # lookup did, a third of a Yelp-size BPR step).
+        from rnr_keras.layers import row_reads
+
+        monkeypatch.setattr(row_reads, "ROW_READ_MIN_ROWS", 1)
+        train = planted.tiny_train()
+        model = MultiTaskModel(
+            num_users=train.num_users, num_items=train.num_items,
+            ranker=ranker, rater=rater, embedding_dim=4,
+            alpha=1.0 if rater is None else 0.9, post_consumption=post,
+        ).adapt(train)
+        x = next(iter(model.training_dataset(train)))
+        x, y = x if isinstance(x, tuple) else (x, None)
+        variables = model.trainable_variables
+        # The matrices; biases are read whole (see `take_rows`).
+        tables = {
+            v.path: v
+            for v in variables
+            if len(v.shape) == 2 and v.shape[0] in (train.num_users, train.num_items)
+        }
+        assert {"user_embedding", "item_embedding"} <= {
+            path.split("/")[0] for path in tables
+        }
+        # By design: WRMF's Gramian term reads the whole item matrix, and
+        # SVD++'s penalty takes the row norms of its whole implicit table
+        # first (cheaper than per history entry on small catalogues).
+        whole = set()
+        if ranker == "wrmf":
+            whole.add("item_embedding/embeddings")
+        if rater == "svdpp":
+            whole.add("svdpp/implicit")
+
+        @tf.function
+        def step(x, y):
+            with tf.GradientTape() as tape:
+                loss = model.compute_loss(x, y, model(x, training=True))
+            return tape.gradient(loss, variables)
+
+        graph = step.get_concrete_function(x, y).graph
+        handles = {
+            id(internal): path
+            for path, variable in tables.items()
+            for external, internal in graph.captures
+            if external is variable.value.handle
+        }
+        assert len(handles) == len(tables)
+        read = {
+            handles[id(op.inputs[0])]
+            for op in graph.get_operations()
+            if op.type == "ReadVariableOp" and id(op.inputs[0]) in handles
+        }
+        assert read == whole
+
     def test_pair_batches_grow(self, monkeypatch):
         from rnr_keras.models.pair_batches import PairBatches
 
