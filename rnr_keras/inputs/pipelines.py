@@ -84,7 +84,7 @@ def _epoch_batches(n, batch_size, shuffle, seed, make_epoch, drop_remainder=Fals
     # autotuner, on by default, has nothing to tune here but stalled
     # whole seconds: with it, about one epoch boundary in two (Keras makes
     # and drops an iterator there) waited 3.7-4.1 s at Yelp size (BPR,
-    # epochs of ~6.3 s on 2 cores); without it, none in 18.
+    # epochs of ~6.3 s on 2 cores); without it, none in 27.
     options = tf.data.Options()
     options.autotune.enabled = False
     return (
