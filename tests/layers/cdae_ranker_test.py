@@ -9,6 +9,7 @@ from rnr_keras.layers import CDAERanker
 from rnr_keras.layers import HeadContext
 from rnr_keras.layers.cdae_ranker import AUTO_SAMPLE_SIZE
 from rnr_keras.layers.cdae_ranker import AUTO_SAMPLED_MIN_ITEMS
+from rnr_keras.layers.cdae_ranker import DEFAULT_NEGATIVE_RATIO
 from tests.test_case import TestCase
 
 
@@ -122,10 +123,14 @@ class TestCDAERanker:
             CDAERanker(hidden_activation="softmax")
 
 
-def sampled_built(negatives, rows=ROWS, seed=0):
-    """`built()`'s weights, training on `negatives` sampled items."""
+def sampled_built(negatives, rows=ROWS, seed=0, negative_ratio=None):
+    """`built()`'s weights, training on `negatives` sampled items
+    (unbiased `M / S` weights unless `negative_ratio` is given)."""
     ranker = CDAERanker(
-        corruption=0.0, hidden_activation="sigmoid", negatives=negatives
+        corruption=0.0,
+        hidden_activation="sigmoid",
+        negatives=negatives,
+        negative_ratio=negative_ratio,
     )
     ranker._seed_generator = keras.random.SeedGenerator(seed)
     ranker.build((len(rows), rows.shape[1], 2))
@@ -148,6 +153,44 @@ class TestSampledNegatives:
     def test_bad_negatives(self, negatives):
         with pytest.raises(ValueError, match="`negatives` must be"):
             CDAERanker(negatives=negatives)
+
+    @pytest.mark.parametrize("ratio", [0, -1.0, float("nan"), float("inf"), True, "5"])
+    def test_bad_negative_ratio(self, ratio):
+        with pytest.raises(ValueError, match="`negative_ratio` must be a positive"):
+            CDAERanker(negative_ratio=ratio)
+
+    def test_default_negative_ratio(self):
+        assert CDAERanker().negative_ratio == DEFAULT_NEGATIVE_RATIO == 5.0
+        assert CDAERanker(negative_ratio=None).negative_ratio is None
+        assert CDAERanker(negative_ratio=2).negative_ratio == 2.0
+
+    def test_ratio_weights_share_r_times_the_users_items(self):
+        # User 0 has 2 training items, user 1 has 1: with r = 3, each
+        # user's unseen draws share 3 x 2 = 6 and 3 x 1 = 3 in equal parts,
+        # their own items' draws weigh 0.
+        ranker = sampled_built(64, negative_ratio=3.0)
+        embedding = keras.layers.Embedding(3, 2)
+        embedding.build((None,))
+        embedding.embeddings.assign(ITEMS)
+        out = ranker.score_sampled(context(), USERS, embedding)
+        weight = ops.convert_to_numpy(out["sampled_weight"])
+        logits = ops.convert_to_numpy(built().score_all(context(), USERS, ITEMS))
+        sampled_logits = ops.convert_to_numpy(out["rank_sampled"])
+        sample = np.abs(sampled_logits[1][:, None] - logits[1][None]).argmin(1)
+        unseen = ROWS[:, sample] == 0
+        np.testing.assert_allclose(weight.sum(axis=1), [6.0, 3.0], rtol=1e-6)
+        for user in range(2):
+            np.testing.assert_allclose(
+                weight[user],
+                np.where(unseen[user], [6.0, 3.0][user] / unseen[user].sum(), 0.0),
+                rtol=1e-6,
+            )
+        # The loss: observed entries weigh 1 each, the draws as above.
+        observed = np.logaddexp(0.0, -ops.convert_to_numpy(out["rank"])).sum()
+        unobserved = (weight * np.logaddexp(0.0, sampled_logits)).sum()
+        assert float(ranker.loss(context(), out)) == pytest.approx(
+            (observed + unobserved) / 3, rel=1e-5
+        )
 
     def test_scores_match_the_full_row_encoder(self):
         # The sparse encoder x~ W (entries) is the dense one (rows).
@@ -222,10 +265,20 @@ class TestSampledNegatives:
 class TestCDAERankerSerialization(TestCase):
     def test_serialization(self):
         revived = self.run_serialization_test(
-            CDAERanker(corruption=0.5, hidden_activation="identity", negatives=9)
+            CDAERanker(
+                corruption=0.5,
+                hidden_activation="identity",
+                negatives=9,
+                negative_ratio=2.5,
+            )
         )
         assert (
             revived.corruption,
             revived.hidden_activation,
             revived.negatives,
-        ) == (0.5, "identity", 9)
+            revived.negative_ratio,
+        ) == (0.5, "identity", 9, 2.5)
+
+    def test_serialization_of_unbiased_weights(self):
+        revived = self.run_serialization_test(CDAERanker(negative_ratio=None))
+        assert revived.negative_ratio is None
