@@ -38,6 +38,12 @@ class BatchKind(abc.ABC):
     #: Factor on the "default" learning rate of a `large` model (whose
     #: batches this kind may enlarge); see `learning_rate_scale`.
     large_learning_rate_scale = 1.0
+    #: Batch size of a `medium` model (`MultiTaskModel.medium`); `None`:
+    #: it keeps `default_batch_size`.
+    medium_batch_size = None
+    #: Factor on the "default" learning rate of a `medium` model whose
+    #: batches grow to `medium_batch_size`.
+    medium_learning_rate_scale = 1.0
     #: Whether the model's user matrix U gives the user vectors (False for
     #: sequence rankers, whose user vector encodes the user's items).
     uses_user_embedding = True
@@ -64,18 +70,31 @@ class BatchKind(abc.ABC):
         "default" rate with them): a `large` model."""
         return getattr(model, "large", False)
 
+    def grows_medium(self, model):
+        """Whether `model`'s batches grow to the kind's `medium_batch_size`
+        (and its "default" rate with them): a `medium` model."""
+        return self.medium_batch_size is not None and getattr(model, "medium", False)
+
     def batch_size(self, model):
         """Batch size `dataset` uses when given `None`: the kind's
-        `large_batch_size` where its batches grow, else
-        `default_batch_size`."""
+        `large_batch_size` where its batches grow, its `medium_batch_size`
+        on a medium model, else `default_batch_size`."""
         if self.large_batch_size is not None and self.grows(model):
             return self.large_batch_size
+        if self.grows_medium(model):
+            return self.medium_batch_size
         return self.default_batch_size
 
     def learning_rate_scale(self, model):
         """Factor on `model`'s "default" learning rate: the kind's
-        `large_learning_rate_scale` where its batches grow, else 1."""
-        return self.large_learning_rate_scale if self.grows(model) else 1.0
+        `large_learning_rate_scale` where its batches grow, its
+        `medium_learning_rate_scale` where they grow to the medium size,
+        else 1."""
+        if self.grows(model):
+            return self.large_learning_rate_scale
+        if self.grows_medium(model):
+            return self.medium_learning_rate_scale
+        return 1.0
 
     @abc.abstractmethod
     def dataset(self, model, train, batch_size=None, shuffle=True, seed=0):

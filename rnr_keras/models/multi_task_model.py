@@ -23,6 +23,10 @@ from rnr_keras.validation import check_positive_int
 
 #: Training-set size from which `compile` turns XLA on for pair batches.
 JIT_MIN_INTERACTIONS = 200_000
+#: Training-set size from which a model that is not `large` counts as
+#: medium (`MultiTaskModel.medium`): pair batches grow 4x
+#: (`PairBatches.medium_batch_size`) and the "default" rate 2x.
+MEDIUM_MIN_INTERACTIONS = 200_000
 #: Embedding rows (users + items) from which the model counts as large:
 #: `compile` then picks row-sparse optimisers without XLA, and pair
 #: batches grow to `PairBatches.large_batch_size`. Dense updates of
@@ -324,6 +328,19 @@ class MultiTaskModel(Recommender):
         `compile` then updates only the rows a batch touches."""
         return self.num_users + self.num_items >= SPARSE_MIN_ROWS
 
+    @property
+    def medium(self):
+        """Whether the model is not `large` but was adapted to at least
+        `MEDIUM_MIN_INTERACTIONS` interactions (ML-1M's million, not
+        ML-100K's hundred thousand): its batch kind may then use larger
+        batches (`BatchKind.medium_batch_size`)."""
+        history = self.interaction_history
+        return (
+            not self.large
+            and history is not None
+            and len(history) >= MEDIUM_MIN_INTERACTIONS
+        )
+
     def compile(
         self, optimizer="default", jit_compile=None, steps_per_execution=None, **kwargs
     ):
@@ -335,13 +352,14 @@ class MultiTaskModel(Recommender):
         step costs what the batch touches, not the tables.
 
         Args:
-            optimizer: "default" (Adam at `default_learning_rate`;
-                `LazyAdam` on a large model, at that rate times the batch
-                kind's `learning_rate_scale`: 5 for pairs, whose batches
-                grow 32x; 3 for CDAE's sampled row batches, which grow
-                16x), "paper" (AdaGrad, lr 0.001;
-                `SparseAdagrad` on a large model), or anything
-                `keras.Model.compile` takes.
+            optimizer: "default" (Adam at `default_learning_rate` times
+                the batch kind's `learning_rate_scale`: 2 for pairs on a
+                medium model, whose batches grow 4x; `LazyAdam` on a large
+                model, at 5x for pairs, whose batches grow 32x, and 3x for
+                CDAE's sampled row batches, which grow 16x; the factor
+                assumes those default batch sizes), "paper" (AdaGrad, lr
+                0.001 at any batch size; `SparseAdagrad` on a large
+                model), or anything `keras.Model.compile` takes.
             jit_compile: bool or `None`. `None` uses XLA for a batch kind
                 XLA can compile (pairs), heads that read no history, and a
                 model adapted to at least `JIT_MIN_INTERACTIONS`
@@ -379,7 +397,10 @@ class MultiTaskModel(Recommender):
                     * self.batch_kind.learning_rate_scale(self)
                 )
             else:
-                optimizer = keras.optimizers.Adam(self.default_learning_rate)
+                optimizer = keras.optimizers.Adam(
+                    self.default_learning_rate
+                    * self.batch_kind.learning_rate_scale(self)
+                )
         elif isinstance(optimizer, str) and optimizer == "paper" and self.large:
             optimizer = optimizers.SparseAdagrad(learning_rate=0.001)
         if steps_per_execution is None:

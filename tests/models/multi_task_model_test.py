@@ -7,6 +7,7 @@ from rnr_keras import inputs
 from rnr_keras import optimizers
 from rnr_keras.layers import BPRRanker
 from rnr_keras.layers import CDAERanker
+from rnr_keras.layers import SVDppRater
 from rnr_keras.layers import SVDRater
 from rnr_keras.models import MultiTaskModel
 from rnr_keras.models import multi_task_model
@@ -265,6 +266,77 @@ class TestMultiTaskModelSerialization(TestCase):
         np.testing.assert_array_equal(
             np.array(loaded.interaction_history.ratings),
             np.array(model.interaction_history.ratings),
+        )
+
+
+class TestMediumData:
+    """ML-1M-sized data: pair batches grow 4x and the "default" rate 2x."""
+
+    def model(self, monkeypatch, ranker="bpr", interactions=1, rater=None):
+        monkeypatch.setattr(multi_task_model, "MEDIUM_MIN_INTERACTIONS", interactions)
+        return MultiTaskModel(
+            num_users=3,
+            num_items=5,
+            ranker=ranker,
+            rater=rater,
+            alpha=1.0 if rater is None else 0.0,
+        ).adapt(planted.tiny_train())
+
+    def test_medium_needs_the_interactions_and_small_tables(self, monkeypatch):
+        size = len(planted.tiny_train())
+        assert self.model(monkeypatch, interactions=size).medium
+        assert not self.model(monkeypatch, interactions=size + 1).medium
+        # Not adapted: nothing to count.
+        assert not MultiTaskModel(
+            num_users=3, num_items=5, ranker="bpr", alpha=1.0
+        ).medium
+        # Large tables are `large`, not medium.
+        monkeypatch.setattr(multi_task_model, "SPARSE_MIN_ROWS", 8)
+        model = self.model(monkeypatch)
+        assert model.large and not model.medium
+
+    def test_pair_batches_and_rate_grow(self, monkeypatch):
+        from rnr_keras.models.pair_batches import PairBatches
+
+        monkeypatch.setattr(PairBatches, "medium_batch_size", 4)
+        model = self.model(monkeypatch)
+        model.compile()
+        x, _ = next(iter(model.training_dataset(planted.tiny_train())))
+        assert x["user"].shape[0] == 4
+        assert type(model.optimizer) is keras.optimizers.Adam
+        assert float(model.optimizer.learning_rate) == pytest.approx(
+            2 * model.default_learning_rate
+        )
+        # The paper's AdaGrad keeps its rate.
+        model.compile(optimizer="paper")
+        assert float(model.optimizer.learning_rate) == pytest.approx(0.001)
+
+    def test_small_data_keeps_batches_and_rate(self, monkeypatch):
+        model = self.model(monkeypatch, interactions=10**9)
+        model.compile()
+        assert model.batch_kind.batch_size(model) == 1024
+        assert float(model.optimizer.learning_rate) == np.float32(
+            model.default_learning_rate
+        )
+
+    def test_history_readers_do_not_grow(self, monkeypatch):
+        # SVD++ reads the users' histories in its step (no XLA): its
+        # batches and rate stay as on small data.
+        model = self.model(monkeypatch, ranker=None, rater=SVDppRater())
+        assert model.medium
+        model.compile()
+        assert model.batch_kind.batch_size(model) == 1024
+        assert float(model.optimizer.learning_rate) == np.float32(
+            model.default_learning_rate
+        )
+
+    def test_row_batches_do_not_grow(self, monkeypatch):
+        model = self.model(monkeypatch, ranker=CDAERanker())
+        assert model.medium
+        model.compile()
+        assert model.batch_kind.batch_size(model) == 64
+        assert float(model.optimizer.learning_rate) == np.float32(
+            model.default_learning_rate
         )
 
 
