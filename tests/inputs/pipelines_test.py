@@ -6,7 +6,7 @@ import tensorflow as tf
 from rnr_keras import inputs
 from rnr_keras.datasets import Interactions
 from rnr_keras.inputs import pipelines
-from rnr_keras.inputs.pipelines import _seen_table
+from rnr_keras.inputs.pipelines import _seen_filter
 from rnr_keras.inputs.pipelines import _sorted_keys
 from rnr_keras.models import BPR
 from rnr_keras.models import CDAE
@@ -94,43 +94,50 @@ class TestSampleNegatives:
         np.testing.assert_array_equal(draw([1, 2]), draw([1, 2]))
         assert not np.array_equal(draw([1, 2]), draw([1, 3]))
 
-    def test_seen_table_gives_the_searchs_negatives(self):
-        # The byte table answers "is it a positive?" like the binary
-        # search over the sorted keys, so the draws are the same.
+    @pytest.mark.parametrize("size", [None, 7, 1])
+    def test_seen_filter_gives_the_searchs_negatives(self, monkeypatch, size):
+        # The byte filter (exact at users x items cells, hashed with
+        # collisions below that) only spares searches: the same draws.
+        if size is not None:
+            monkeypatch.setattr(pipelines, "SEEN_FILTER_SIZE", size)
         train = dense_train(num_users=3, num_items=10, seen=6)
         keys = _sorted_keys(train)
-        seen = _seen_table(keys, train.num_users, train.num_items)
-        assert seen.sum() == len(keys) and seen[keys].all()
+        seen = _seen_filter(keys, train.num_users, train.num_items)
+        assert seen.shape == (size or 30,)
+        assert seen[keys % len(seen)].all()
         users = tf.constant(np.repeat([0, 1, 2], 500).astype("int32"))
         seed = tf.constant([5, 6], tf.int64)
         searched = inputs.sample_negatives(
             users, tf.constant(keys), train.num_items, seed
         ).numpy()
-        looked_up = inputs.sample_negatives(
+        filtered = inputs.sample_negatives(
             users, tf.constant(keys), train.num_items, seed, seen=tf.constant(seen)
         ).numpy()
-        np.testing.assert_array_equal(looked_up, searched)
+        np.testing.assert_array_equal(filtered, searched)
+        if size is None:  # a cell per pair: the table alone answers
+            alone = inputs.sample_negatives(
+                users, None, train.num_items, seed, seen=tf.constant(seen)
+            ).numpy()
+            np.testing.assert_array_equal(alone, searched)
         positives = set(zip(train.users.tolist(), train.items.tolist()))
-        assert not positives & set(zip(users.numpy().tolist(), looked_up.tolist()))
+        assert not positives & set(zip(users.numpy().tolist(), filtered.tolist()))
 
-    def test_seen_table_only_below_its_size(self, monkeypatch):
-        train = dense_train(num_users=3, num_items=10, seen=6)
-        keys = _sorted_keys(train)
-        monkeypatch.setattr(pipelines, "SEEN_TABLE_MAX_CELLS", 29)
-        assert _seen_table(keys, 3, 10) is None
-        monkeypatch.setattr(pipelines, "SEEN_TABLE_MAX_CELLS", 30)
-        assert _seen_table(keys, 3, 10).shape == (30,)
-
-    def test_pair_dataset_is_the_same_with_or_without_the_table(self, monkeypatch):
+    def test_pair_dataset_is_the_same_with_any_filter(self, monkeypatch):
         train = dense_train()
 
         def negatives():
             x, _ = one_epoch(inputs.pair_dataset(train, batch_size=8, seed=3))
             return x["negative"]
 
-        with_table = negatives()
-        monkeypatch.setattr(pipelines, "SEEN_TABLE_MAX_CELLS", 0)
-        np.testing.assert_array_equal(negatives(), with_table)
+        exact = negatives()
+        monkeypatch.setattr(pipelines, "SEEN_FILTER_SIZE", 5)
+        np.testing.assert_array_equal(negatives(), exact)
+
+    def test_needs_keys_or_a_table(self):
+        with pytest.raises(ValueError, match="needs `keys`, `seen` or both"):
+            inputs.sample_negatives(
+                tf.zeros((3,), tf.int32), None, 10, tf.constant([0, 0], tf.int64)
+            )
 
     def test_gives_up_loudly(self):
         # No resampling round allowed while 9 of 10 items are positives.
