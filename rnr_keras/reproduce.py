@@ -63,6 +63,27 @@ def default_rows():
     )
 
 
+def _rows_that_fit(models, split, log):
+    """`models` without those that cannot be built for `split`'s size
+    (EASE's dense item x item matrix beyond `ease.MAX_ITEMS` items), each
+    left out with its reason in the log. Only default rows are left out:
+    a row the user names fails with its error."""
+    import keras
+
+    from rnr_keras import registry
+
+    kept = []
+    for name in models:
+        try:
+            registry.build_model(name, split.num_users, split.num_items)
+        except ValueError as error:
+            log(f"{registry.label(name)} left out of the default rows: {error}")
+        else:
+            kept.append(name)
+    keras.utils.clear_session()
+    return tuple(kept)
+
+
 def comparisons(models):
     """(row, baseline) pairs whose difference is tested: each multi-task
     row against its single-task ranker, and RnR against Vanilla of the same
@@ -128,7 +149,9 @@ def reproduce(
         models: model names (any registered or composed name). Defaults
             to `default_rows()`: the paper's eight rows, then WRMF,
             RnR(WRMF,SVD), SVD++, RnR(BPR,SVD++), EASE, Transition,
-            SASRec, Vanilla(SASRec,SVD) and RnR(SASRec,SVD).
+            SASRec, Vanilla(SASRec,SVD) and RnR(SASRec,SVD), less those
+            that cannot be built at the data's size (EASE beyond 30,000
+            items), which the log names.
         space: str. Search space, "paper" (the paper's grid) or "wide".
         epochs: int. Most epochs per trial. Defaults to 100.
         patience: int or `None`. Early-stopping patience; `None` for each
@@ -167,7 +190,8 @@ def reproduce(
     from rnr_keras import runs
     from rnr_keras import tuning
 
-    models = tuple(default_rows() if models is None else models)
+    by_default = models is None
+    models = tuple(default_rows() if by_default else models)
     for name in models:
         registry.spec(name)  # an unknown name fails here, before any work
     if not seeds:
@@ -186,6 +210,8 @@ def reproduce(
     )
     n_users = split.params["n_users"]
     log(f"{data!r}; protocol all_but_last_one, n_users={n_users}, seeds={list(seeds)}")
+    if by_default:
+        models = _rows_that_fit(models, split, log)
     estimated = None
     if estimate:
         from rnr_keras import job_estimate

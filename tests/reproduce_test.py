@@ -119,6 +119,39 @@ def test_default_rows_are_the_papers_then_the_named_algorithms():
         assert name in rows
 
 
+def test_default_rows_leave_out_what_cannot_be_built(fake_tune, monkeypatch):
+    # EASE beyond its item limit is left out of the default rows, with
+    # its reason in the log.
+    from rnr_keras.models import ease
+
+    monkeypatch.setattr(ease, "MAX_ITEMS", 10)
+    lines = []
+    results = reproduce.reproduce(
+        dataset="synthetic",
+        seeds=(0,),
+        dataset_args={"num_users": 60, "num_items": 40},
+        log=lines.append,
+        estimate=False,
+    )
+    run = [name for name, _ in fake_tune]
+    assert "ease" not in run
+    assert run == [name for name in reproduce.default_rows() if name != "ease"]
+    assert len(results["rows"]) == len(run)
+    (note,) = [line for line in lines if "left out" in line]
+    assert note.startswith("EASE left out of the default rows: EASE keeps a dense")
+    # A named row is not left out: it runs (and a real EASE fails there).
+    fake_tune.clear()
+    reproduce.reproduce(
+        dataset="synthetic",
+        seeds=(0,),
+        models=("ease",),
+        dataset_args={"num_users": 60, "num_items": 40},
+        log=lambda line: None,
+        estimate=False,
+    )
+    assert fake_tune == [("ease", 0)]
+
+
 def test_each_multi_task_row_is_tested_against_its_ranker_and_vanilla():
     pairs = reproduce.comparisons(reproduce.default_rows())
     assert ("rnr-wrmf-svd", "wrmf") in pairs
