@@ -21,9 +21,10 @@ AUTO_SAMPLED_MIN_ITEMS = 20_000
 #: full row, 0.146 with S = 1,024 (M / S = 1.6), 0.144 with S = 16,384,
 #: but 0.093 with S = 256 (M / S = 6.6). On `synthetic(shape="yelp")`
 #: (168,508 items, batches of 1,024 users, 3 epochs, 5,934 sampled
-#: validation users, s.e. ~0.001) 8,192 and 16,384 gave the same
-#: validation Recall@10 (0.0069 both), and a step's cost grows with the
-#: batch times S: 8,192 halves it (about 60 s per epoch on 2 cores).
+#: validation users, s.e. ~0.001; the unbiased `M / S` weights of
+#: then) 8,192 and 16,384 gave the same validation Recall@10 (0.0069
+#: both), and a step's cost grows with the batch times S: 8,192 halves
+#: it (about 60 s per epoch on 2 cores then, 20 s after later fixes).
 AUTO_SAMPLE_SIZE = 8192
 #: Default `negative_ratio`. Chosen on validation Recall@10 of a Yelp-like
 #: set (`synthetic(shape="yelp", num_users=70_000, num_items=45_000)`:
