@@ -1,5 +1,6 @@
 """How long a reproduction will take, measured before it starts."""
 
+import logging
 import time
 
 #: Epochs a trial is assumed to run: early stopping ends a trial `patience`
@@ -30,6 +31,16 @@ def epoch_from_fits(short_seconds, long_seconds, short, long, batches):
     return fixed + batches * per_batch
 
 
+class _NoRetracingWarning(logging.Filter):
+    """Drops TensorFlow's "triggered tf.function retracing" warning: the
+    calibration fits datasets of a few batches, of different lengths, on
+    purpose, and at Yelp size the warning filled the terminal before the
+    estimate."""
+
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
 def _time_epoch(model, train):
     dataset = model.training_dataset(train)
     batches = int(dataset.cardinality())
@@ -57,7 +68,9 @@ def estimate_job(models, split, seeds=1, space="paper", epochs=100, patience=Non
     `BEST_EPOCH_PER_PATIENCE * patience` for the best epoch, at most
     `epochs`), the grid's trials (`tuning.planned_trials`) and `seeds`.
     The calibration itself takes a few seconds per model on ML-1M, up to
-    about a minute per model at Yelp size.
+    about a minute per model at Yelp size. TensorFlow's warnings that
+    those short fits retrace the training function are dropped while it
+    runs.
 
     Args:
         models: model names.
@@ -74,43 +87,56 @@ def estimate_job(models, split, seeds=1, space="paper", epochs=100, patience=Non
     """
     import keras
 
-    from rnr_keras import evaluation
-    from rnr_keras import registry
-    from rnr_keras import tuning
-
-    per_model = {}
-    for name in models:
-        keras.utils.clear_session()
-        model = registry.build_model(name, split.num_users, split.num_items)
-        start = time.perf_counter()
-        model.adapt(split.train)
-        adapt_seconds = time.perf_counter() - start
-        trials = tuning.planned_trials(name, split, space=space)
-        callback = evaluation.RankingMetricsCallback(split.val, split.train)
-        if model.trained_by_fit:
-            model.compile()
-            epoch_seconds = _time_epoch(model, split.train)
-            wait = model.default_patience if patience is None else patience
-            expected = min(epochs, round(wait * (1 + BEST_EPOCH_PER_PATIENCE)))
-        else:
-            epoch_seconds, expected = adapt_seconds, 1
-        callback.set_model(model)
-        callback.params = {"verbose": 0}
-        start = time.perf_counter()
-        callback.on_epoch_end(0, {})
-        validation_seconds = time.perf_counter() - start
-        seconds = seeds * trials * expected * (epoch_seconds + validation_seconds)
-        per_model[name] = {
-            "epoch_seconds": epoch_seconds,
-            "validation_seconds": validation_seconds,
-            "epochs": expected,
-            "trials": trials,
-            "seconds": seconds,
+    tensorflow_logger = logging.getLogger("tensorflow")
+    quiet = _NoRetracingWarning()
+    tensorflow_logger.addFilter(quiet)
+    try:
+        per_model = {
+            name: _estimate_model(name, split, seeds, space, epochs, patience)
+            for name in models
         }
+    finally:
+        tensorflow_logger.removeFilter(quiet)
     keras.utils.clear_session()
     return {
         "seconds": sum(m["seconds"] for m in per_model.values()),
         "models": per_model,
+    }
+
+
+def _estimate_model(name, split, seeds, space, epochs, patience):
+    """`estimate_job`'s figures for one model."""
+    import keras
+
+    from rnr_keras import evaluation
+    from rnr_keras import registry
+    from rnr_keras import tuning
+
+    keras.utils.clear_session()
+    model = registry.build_model(name, split.num_users, split.num_items)
+    start = time.perf_counter()
+    model.adapt(split.train)
+    adapt_seconds = time.perf_counter() - start
+    trials = tuning.planned_trials(name, split, space=space)
+    callback = evaluation.RankingMetricsCallback(split.val, split.train)
+    if model.trained_by_fit:
+        model.compile()
+        epoch_seconds = _time_epoch(model, split.train)
+        wait = model.default_patience if patience is None else patience
+        expected = min(epochs, round(wait * (1 + BEST_EPOCH_PER_PATIENCE)))
+    else:
+        epoch_seconds, expected = adapt_seconds, 1
+    callback.set_model(model)
+    callback.params = {"verbose": 0}
+    start = time.perf_counter()
+    callback.on_epoch_end(0, {})
+    validation_seconds = time.perf_counter() - start
+    return {
+        "epoch_seconds": epoch_seconds,
+        "validation_seconds": validation_seconds,
+        "epochs": expected,
+        "trials": trials,
+        "seconds": seeds * trials * expected * (epoch_seconds + validation_seconds),
     }
 
 

@@ -1,3 +1,5 @@
+import logging
+
 import pytest
 
 from rnr_keras import datasets
@@ -47,3 +49,25 @@ def test_epoch_from_fits_separates_the_fixed_cost():
     assert epoch == pytest.approx(12.0)
     # Noise that makes the longer fit faster gives no negative cost.
     assert job_estimate.epoch_from_fits(1.2, 1.1, 2, 7, 110) == pytest.approx(1.2)
+
+
+def test_calibration_drops_only_retracing_warnings(split, monkeypatch, caplog):
+    # The short calibration fits retrace on purpose; TensorFlow's warning
+    # about it is dropped while the estimate runs, other warnings are not,
+    # and the filter is gone afterwards.
+    tensorflow_logger = logging.getLogger("tensorflow")
+    retracing = "5 out of the last 13 calls to f triggered tf.function retracing."
+    timed = job_estimate._time_epoch
+
+    def time_epoch(model, train):
+        tensorflow_logger.warning(retracing)
+        tensorflow_logger.warning("something else")
+        return timed(model, train)
+
+    monkeypatch.setattr(job_estimate, "_time_epoch", time_epoch)
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        job_estimate.estimate_job(("bpr",), split, epochs=2)
+        messages = [record.getMessage() for record in caplog.records]
+        assert "something else" in messages and retracing not in messages
+        tensorflow_logger.warning(retracing)
+        assert caplog.records[-1].getMessage() == retracing
