@@ -198,6 +198,11 @@ class ModelSpec:
         names.discard("name")
         return sorted(names)
 
+    def check_size(self, num_users, num_items):
+        """Raises a ValueError if the model cannot be built at this size
+        (`Recommender.check_size`), without building it."""
+        self.model_class.check_size(num_users, num_items)
+
     def build(self, num_users, num_items, **hyperparameters):
         """A fresh model with `hyperparameters` (see `build_model`)."""
         accepted = set(self.constructor_arguments())

@@ -65,22 +65,20 @@ def default_rows():
 
 def _rows_that_fit(models, split, log):
     """`models` without those that cannot be built for `split`'s size
-    (EASE's dense item x item matrix beyond `ease.MAX_ITEMS` items), each
-    left out with its reason in the log. Only default rows are left out:
-    a row the user names fails with its error."""
-    import keras
-
+    (`ModelSpec.check_size`: EASE's dense item x item matrix beyond
+    `ease.MAX_ITEMS` items), each left out with its reason in the log.
+    Only default rows are left out: a row the user names fails with its
+    error."""
     from rnr_keras import registry
 
     kept = []
     for name in models:
         try:
-            registry.build_model(name, split.num_users, split.num_items)
+            registry.spec(name).check_size(split.num_users, split.num_items)
         except ValueError as error:
             log(f"{registry.label(name)} left out of the default rows: {error}")
         else:
             kept.append(name)
-    keras.utils.clear_session()
     return tuple(kept)
 
 

@@ -8,6 +8,7 @@ from rnr_keras.api_export import rnr_export
 from rnr_keras.layers.ranker import Ranker
 from rnr_keras.layers.row_reads import embedding_rows
 from rnr_keras.layers.row_reads import take_rows
+from rnr_keras.validation import check_positive_number
 
 _ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")
 #: With `negatives="auto"`, catalogues of at least this many items train on
@@ -138,19 +139,11 @@ class CDAERanker(Ranker):
             )
         self.corruption = float(corruption)
         self.hidden_activation = hidden_activation
-        if negative_ratio is not None and (
-            isinstance(negative_ratio, bool)
-            or not isinstance(negative_ratio, (int, float, np.integer, np.floating))
-            or not np.isfinite(negative_ratio)
-            or negative_ratio <= 0
-        ):
-            raise ValueError(
-                "`negative_ratio` must be a positive number or None. "
-                f"Received: negative_ratio={negative_ratio!r}"
-            )
         self.negatives = negatives if isinstance(negatives, str) else int(negatives)
         self.negative_ratio = (
-            None if negative_ratio is None else float(negative_ratio)
+            None
+            if negative_ratio is None
+            else check_positive_number("negative_ratio", negative_ratio)
         )
         self._seed_generator = keras.random.SeedGenerator(0)
         self.dropout = keras.layers.Dropout(self.corruption)

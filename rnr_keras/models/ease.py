@@ -1,8 +1,5 @@
 """EASE: the closed-form item-item linear autoencoder (Steck, WWW 2019)."""
 
-import math
-import numbers
-
 import numpy as np
 import scipy.sparse
 from keras import ops
@@ -10,6 +7,7 @@ from keras import ops
 from rnr_keras import registry
 from rnr_keras.api_export import rnr_export
 from rnr_keras.models.recommender import Recommender
+from rnr_keras.validation import check_positive_number
 
 #: The largest catalogue EASE accepts. B is a dense `num_items**2` float32
 #: weight (3.6 GB at this size) and the solve holds two float64 copies.
@@ -70,28 +68,25 @@ class EASE(Recommender):
 
     trained_by_fit = False
 
+    @classmethod
+    def check_size(cls, num_users, num_items):
+        """Refuses a catalogue above `MAX_ITEMS` items: B is a dense
+        `num_items**2` matrix."""
+        if num_items > MAX_ITEMS:
+            raise ValueError(
+                "EASE keeps a dense num_items x num_items matrix, which is "
+                f"too big for num_items={num_items}: "
+                f"{_gigabytes(4 * num_items * num_items)} as float32, and "
+                f"{_gigabytes(16 * num_items * num_items)} more in float64 "
+                f"while fitting it. At most {MAX_ITEMS} items are supported."
+            )
+
     def __init__(
         self, num_users: int, num_items: int, l2: float = DEFAULT_L2, **kwargs
     ):
         super().__init__(num_users, num_items, **kwargs)
-        if (
-            isinstance(l2, bool)
-            or not isinstance(l2, numbers.Real)
-            or not math.isfinite(l2)
-            or l2 <= 0
-        ):
-            raise ValueError(
-                f"`l2` must be a finite number > 0. Received: l2={l2!r}"
-            )
-        self.l2 = float(l2)
-        if self.num_items > MAX_ITEMS:
-            m = self.num_items
-            raise ValueError(
-                "EASE keeps a dense num_items x num_items matrix, which is "
-                f"too big for num_items={m}: {_gigabytes(4 * m * m)} as "
-                f"float32, and {_gigabytes(16 * m * m)} more in float64 "
-                f"while fitting it. At most {MAX_ITEMS} items are supported."
-            )
+        self.l2 = check_positive_number("l2", l2)
+        self.check_size(self.num_users, self.num_items)
         self.item_weights = self.add_weight(
             shape=(self.num_items, self.num_items),
             initializer="zeros",

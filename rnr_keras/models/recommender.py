@@ -74,6 +74,13 @@ class Recommender(keras.Model):
         Vanilla/RnR models built from them). False by default."""
         return False
 
+    @classmethod
+    def check_size(cls, num_users, num_items):
+        """Raises a ValueError if the model cannot be built for
+        `num_users` x `num_items` (EASE's dense item x item matrix beyond
+        its limit); nothing by default. The constructor calls it, and
+        `reproduce` asks it before the run to leave such rows out."""
+
     def check_interactions(self, interactions, argument="interactions"):
         """Raises if `interactions` is not in this model's index space."""
         if (

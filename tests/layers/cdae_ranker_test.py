@@ -156,7 +156,9 @@ class TestSampledNegatives:
 
     @pytest.mark.parametrize("ratio", [0, -1.0, float("nan"), float("inf"), True, "5"])
     def test_bad_negative_ratio(self, ratio):
-        with pytest.raises(ValueError, match="`negative_ratio` must be a positive"):
+        with pytest.raises(
+            ValueError, match=r"`negative_ratio` must be a finite number > 0\. Received"
+        ):
             CDAERanker(negative_ratio=ratio)
 
     def test_default_negative_ratio(self):

@@ -126,6 +126,15 @@ class TestEASE(TestCase):
         ):
             EASE(num_users=2, num_items=too_many)
 
+    def test_size_is_checked_without_building(self):
+        # What `reproduce` asks before it runs: the same refusal, from the
+        # class, and nothing for a model without a limit.
+        too_many = ease_module.MAX_ITEMS + 1
+        with pytest.raises(ValueError, match=rf"num_items={too_many}: 3\.6 GB"):
+            registry.spec("ease").check_size(2, too_many)
+        registry.spec("ease").check_size(2, ease_module.MAX_ITEMS)
+        registry.spec("rnr-bpr-svd").check_size(2, too_many)
+
     @pytest.mark.parametrize("l2", [0, -1.0, float("nan"), float("inf"), True, "1"])
     def test_bad_l2(self, l2):
         with pytest.raises(
