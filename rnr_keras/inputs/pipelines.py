@@ -257,9 +257,10 @@ def pair_dataset(
                 f"User index {int(full[0])} interacted with all "
                 f"{train.num_items} items: no negative item can be sampled"
             )
-        seen = tf.constant(_seen_filter(keys, train.num_users, train.num_items))
+        table = _seen_filter(keys, train.num_users, train.num_items)
+        seen = tf.constant(table)
         # A cell per pair answers alone; a hashed table needs the search.
-        exact = train.num_users * train.num_items <= SEEN_FILTER_SIZE
+        exact = len(table) == train.num_users * train.num_items
         keys = None if exact else tf.constant(keys)
     num_items = train.num_items
 

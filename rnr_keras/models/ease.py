@@ -86,7 +86,6 @@ class EASE(Recommender):
     ):
         super().__init__(num_users, num_items, **kwargs)
         self.l2 = check_positive_number("l2", l2)
-        self.check_size(self.num_users, self.num_items)
         self.item_weights = self.add_weight(
             shape=(self.num_items, self.num_items),
             initializer="zeros",

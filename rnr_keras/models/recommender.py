@@ -50,6 +50,7 @@ class Recommender(keras.Model):
         super().__init__(**kwargs)
         self.num_users = check_positive_int("num_users", num_users)
         self.num_items = check_positive_int("num_items", num_items)
+        self.check_size(self.num_users, self.num_items)
         self.interaction_history = None
         self.training_interactions = None
         #: Why the model has no training data, when it came from a preset
@@ -78,8 +79,8 @@ class Recommender(keras.Model):
     def check_size(cls, num_users, num_items):
         """Raises a ValueError if the model cannot be built for
         `num_users` x `num_items` (EASE's dense item x item matrix beyond
-        its limit); nothing by default. The constructor calls it, and
-        `reproduce` asks it before the run to leave such rows out."""
+        its limit); nothing by default. `Recommender.__init__` calls it,
+        and `reproduce` asks it before the run to leave such rows out."""
 
     def check_interactions(self, interactions, argument="interactions"):
         """Raises if `interactions` is not in this model's index space."""
